@@ -1,0 +1,45 @@
+# smabot: `make run` sets up and starts the app; `make test` sets up and runs the tests.
+# Both are idempotent: setup happens once (stamp file) and again only when the
+# dependency list changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run index test lint bench calibrate clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# the CPU build of torch first: an unpinned torch pulls several GB of CUDA packages
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e ".[app,eval,dev]"
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/smabot index
+	$(BIN)/smabot chat
+
+index: $(STAMP)
+	$(BIN)/smabot index
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+calibrate: $(STAMP)
+	$(BIN)/python -m evals.calibrate
+
+clean:
+	rm -rf $(VENV) index/v-* index/.build-* index/CURRENT index/.lock .pytest_cache .ruff_cache

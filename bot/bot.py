@@ -1,0 +1,219 @@
+"""The API the command line, the app and the evaluation harness share.
+
+    bot = Bot.load(Config.from_env())
+    reply = bot.answer("Is Zolgensma a cure for SMA?")
+    reply.kind, reply.text, reply.quotes
+
+`answer` costs one query embedding plus arithmetic over vectors computed at index
+time. `history` is the family's earlier messages in this conversation, oldest first;
+a short follow-up ("how is it given?") is read together with the message before it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+
+from bot.config import Config
+from bot.embedding import Embedder
+from bot.errors import IndexMismatch, QuestionError
+from bot.indexer import corpus_differences, settings_differences
+from bot.quotes import QuoteSelector
+from bot.reply import Quote, Reply, Source, answer_markdown
+from bot.retrieval import Retriever
+from bot.store import IndexData, load_index
+
+NO_ANSWER_TEXT = (
+    "**Our documents don't say.** I looked for this in the documents I can quote from and "
+    "found nothing that answers it closely enough to show you. Your child's neurologist or "
+    "care team can help with this question."
+)
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|but|or|so|also|what about|how about|what if|same for|is that|does that|"
+    r"can it|is it|does it|how is it|how does it|why is it|what is it)\b",
+    re.I,
+)
+_POINTER = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her)\b", re.I)
+
+
+class Bot:
+    def __init__(self, config: Config, data: IndexData, embedder: Embedder):
+        self.config = config
+        self.data = data
+        self.embedder = embedder
+        self.retriever = Retriever(data, config.answers)
+        self.selector = QuoteSelector(data, config.answers)
+
+    @classmethod
+    def load(
+        cls, config: Config, *, embedder: Embedder | None = None, check_corpus: bool = True
+    ) -> Bot:
+        """Load the current index; refuse one built with other settings or another corpus."""
+        data = load_index(config.index_dir)
+        fix = "Run `smabot index` to rebuild it."
+        if diffs := settings_differences(data.manifest, config):
+            raise IndexMismatch(
+                "The index was built with other settings (" + "; ".join(diffs) + ").", fix
+            )
+        if check_corpus and (diffs := corpus_differences(data.manifest, config.corpus_dir)):
+            raise IndexMismatch(
+                "The corpus changed since the index was built (" + ", ".join(diffs) + ").",
+                "Run `smabot index` to update it.",
+            )
+        embedder = embedder or Embedder(config.model)
+        if embedder.model_id != data.manifest["model"]["id"]:
+            raise IndexMismatch(
+                f"The index was built with {data.manifest['model']['id']!r}, "
+                f"not {embedder.model_id!r}.",
+                fix,
+            )
+        return cls(config, data, embedder)
+
+    @property
+    def version(self) -> str:
+        return self.data.version
+
+    def answer(self, question: str, history: Sequence[str] = ()) -> Reply:
+        t0 = time.perf_counter()
+        question, notes = self.clean_question(question)
+        reply = self._answer(question, [self.clean_question(h)[0] for h in history if h], notes)
+        reply.latency_ms = (time.perf_counter() - t0) * 1000
+        reply.index_version = self.version
+        return reply
+
+    def clean_question(self, question: object) -> tuple[str, list[str]]:
+        """Text fit to answer, plus notes for the family; QuestionError if there is none."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        # lone surrogates (broken UTF-16 from a client) and control characters go
+        text = question.encode("utf-8", "replace").decode("utf-8")
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+        text = unicodedata.normalize("NFC", text).strip()
+        if not text:
+            raise QuestionError("The question is empty.", "Type a question about SMA.")
+        notes = []
+        limit = self.config.max_question_chars
+        if len(text) > limit:
+            text = text[:limit]
+            notes.append(
+                f"Your message is longer than {limit:,} characters; "
+                f"I answered from its first {limit:,}."
+            )
+        return text, notes
+
+    def retrieval_text(self, question: str, history: Sequence[str]) -> str:
+        """The question, made to stand alone when it leans on the previous message.
+
+        "how is it given?" after a message naming Zolgensma becomes "how is Zolgensma
+        given?"; a follow-up with nothing to substitute ("and for type 2?") is read
+        together with the previous message.
+        """
+        if not history or not is_follow_up(question):
+            return question
+        previous = history[-1]
+        names = self._specific_names(previous)
+        if names and _POINTER.search(question):
+            return _POINTER.sub(" and ".join(names), question, count=1)
+        return f"{previous} {question}"
+
+    def _specific_names(self, text: str) -> list[str]:
+        """Corpus names in `text`, keeping the specific ones: "Zolgensma", not "SMA" in an
+        SMA corpus (a name's rarity across chunks, its idf, tells which is which)."""
+        lexical = self.data.lexical
+        found = {}
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9\-]+", text):
+            if word.lower() in lexical.names:
+                terms = lexical.tokens(word)
+                found[word] = max((lexical.idf.get(t, 0.0) for t in terms), default=0.0)
+        if not found:
+            return []
+        top = max(found.values())
+        return [w for w, idf in found.items() if idf >= 0.75 * top]
+
+    def _answer(self, question: str, history: list[str], notes: list[str]) -> Reply:
+        query_text = self.retrieval_text(question, history)
+        query = self.embedder.encode_one(query_text)  # (dim,) float32, L2-normalised
+        terms = self.data.lexical.tokens(query_text)
+        candidates, chunks = self.retriever.candidates(query, terms)
+        spans = self.selector.select(candidates)
+        decision = self.selector.decide(candidates, spans, terms)
+        debug = {
+            "query": query_text,
+            "decision": {
+                "answers": decision.answers,
+                "reason": decision.reason,
+                "missing_terms": list(decision.missing_terms),
+                "missing_share": round(decision.missing_share, 3),
+            },
+            "candidates": [self._describe(c) for c in candidates[:8]],
+            "chunks": [
+                {
+                    "doc_id": self.data.chunks[c.chunk].doc_id,
+                    "cosine": round(c.cosine, 3),
+                    "bm25": round(c.bm25, 3),
+                }
+                for c in chunks[:8]
+            ],
+        }
+        if not decision.answers:
+            return Reply(
+                "no_answer",
+                "\n\n".join([*(f"*{n}*" for n in notes), NO_ANSWER_TEXT]),
+                notes=notes,
+                debug=debug,
+            )
+        sources: dict[str, Source] = {}
+        quotes = []
+        for span in spans:
+            doc = self.data.documents[span.doc_id]
+            if span.doc_id not in sources:
+                m = doc.meta
+                sources[span.doc_id] = Source(
+                    len(sources) + 1,
+                    doc.id,
+                    m.title,
+                    m.publisher,
+                    m.kind,
+                    m.kind_label,
+                    m.promotional,
+                    m.reviewed,
+                    m.url,
+                )
+            quotes.append(
+                Quote(
+                    doc.text[span.start : span.end],
+                    doc.id,
+                    doc.meta.title,
+                    span.start,
+                    span.end,
+                    round(span.score, 4),
+                    sources[span.doc_id].marker,
+                    doc.page_at(span.start),
+                )
+            )
+        text = answer_markdown(quotes, list(sources.values()), notes, [])
+        return Reply("answer", text, quotes, list(sources.values()), notes, debug=debug)
+
+    def _describe(self, c) -> dict:
+        u = self.data.units[c.unit]
+        return {
+            "doc_id": u.doc_id,
+            "start": u.start,
+            "end": u.end,
+            "kind": u.kind,
+            "text": self.data.text(u.doc_id, u.start, u.end)[:160],
+            "score": round(c.score, 4),
+            "unit_cosine": round(c.unit_cosine, 3),
+            "chunk_cosine": round(c.chunk_cosine, 3),
+            "lexical": round(c.lexical, 3),
+            "coverage": round(c.coverage, 3),
+        }
+
+
+def is_follow_up(question: str) -> bool:
+    """Short messages that lean on the previous one: "and for type 2?", "how is it given?"."""
+    n_words = len(question.split())
+    return bool(_FOLLOW_UP.match(question)) or (n_words <= 12 and bool(_POINTER.search(question)))

