@@ -1,7 +1,7 @@
 """smabot: answers questions about SMA with quotes from curated documents.
 
-    from bot import Bot, Config
-    reply = Bot.load(Config.from_env()).answer("What is SMA type 2?")
+from bot import Bot, Config
+reply = Bot.load(Config.from_env()).answer("What is SMA type 2?")
 """
 
 from bot.bot import Bot
