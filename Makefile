@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest -q
+	$(BIN)/smabot eval --out eval-reports/dev
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

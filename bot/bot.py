@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 
+from bot import question as question_
 from bot.config import Config
 from bot.embedding import Embedder
-from bot.errors import IndexMismatch, QuestionError
+from bot.errors import IndexMismatch
 from bot.indexer import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
 from bot.reply import Quote, Reply, Source, answer_markdown
@@ -30,13 +30,6 @@ NO_ANSWER_TEXT = (
     "found nothing that answers it closely enough to show you. Your child's neurologist or "
     "care team can help with this question."
 )
-
-_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|but|or|so|also|what about|how about|what if|same for|is that|does that|"
-    r"can it|is it|does it|how is it|how does it|why is it|what is it)\b",
-    re.I,
-)
-_POINTER = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|her)\b", re.I)
 
 
 class Bot:
@@ -70,6 +63,7 @@ class Bot:
                 f"not {embedder.model_id!r}.",
                 fix,
             )
+        embedder.encode_one("warm-up")  # load the model now, not on the first question
         return cls(config, data, embedder)
 
     @property
@@ -86,23 +80,7 @@ class Bot:
 
     def clean_question(self, question: object) -> tuple[str, list[str]]:
         """Text fit to answer, plus notes for the family; QuestionError if there is none."""
-        if not isinstance(question, str):
-            raise QuestionError("The question must be text.")
-        # lone surrogates (broken UTF-16 from a client) and control characters go
-        text = question.encode("utf-8", "replace").decode("utf-8")
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-        text = unicodedata.normalize("NFC", text).strip()
-        if not text:
-            raise QuestionError("The question is empty.", "Type a question about SMA.")
-        notes = []
-        limit = self.config.max_question_chars
-        if len(text) > limit:
-            text = text[:limit]
-            notes.append(
-                f"Your message is longer than {limit:,} characters; "
-                f"I answered from its first {limit:,}."
-            )
-        return text, notes
+        return question_.clean(question, self.config.max_question_chars)
 
     def retrieval_text(self, question: str, history: Sequence[str]) -> str:
         """The question, made to stand alone when it leans on the previous message.
@@ -111,12 +89,12 @@ class Bot:
         given?"; a follow-up with nothing to substitute ("and for type 2?") is read
         together with the previous message.
         """
-        if not history or not is_follow_up(question):
+        if not history or not question_.is_follow_up(question):
             return question
         previous = history[-1]
         names = self._specific_names(previous)
-        if names and _POINTER.search(question):
-            return _POINTER.sub(" and ".join(names), question, count=1)
+        if names and question_.POINTER.search(question):
+            return question_.POINTER.sub(" and ".join(names), question, count=1)
         return f"{previous} {question}"
 
     def _specific_names(self, text: str) -> list[str]:
@@ -211,9 +189,3 @@ class Bot:
             "lexical": round(c.lexical, 3),
             "coverage": round(c.coverage, 3),
         }
-
-
-def is_follow_up(question: str) -> bool:
-    """Short messages that lean on the previous one: "and for type 2?", "how is it given?"."""
-    n_words = len(question.split())
-    return bool(_FOLLOW_UP.match(question)) or (n_words <= 12 and bool(_POINTER.search(question)))

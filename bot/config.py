@@ -58,9 +58,9 @@ class AnswerSettings:
     w_coverage: float = 0.1  # share of the question's informative terms in the unit
     # Answer when the best passage scores >= confident_score, or >= min_score while the
     # quotes contain (nearly) every informative term of the question.
-    confident_score: float = 0.629
-    min_score: float = 0.353
-    max_missing: float = 0.1  # idf-weighted share of informative terms the quotes may lack
+    confident_score: float = 0.65
+    min_score: float = 0.2
+    max_missing: float = 0.4  # idf-weighted share of informative terms the quotes may lack
     follow_ratio: float = 0.8  # further quotes must score >= this x the best one
 
 

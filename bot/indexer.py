@@ -36,13 +36,22 @@ from bot.store import (
     read_embedded_texts,
     read_manifest,
     remove_stale,
-    unit_view,
     verify_files,
     write_version,
 )
+from bot.views import unit_views
 
 # The modules whose code decides what gets indexed; editing one makes old indexes stale.
-_PIPELINE_MODULES = ("formats", "boilerplate", "segment", "chunking", "lexical", "indexer")
+_PIPELINE_MODULES = (
+    "formats",
+    "boilerplate",
+    "segment",
+    "chunking",
+    "views",
+    "lexical",
+    "indexer",
+    "store",
+)
 
 
 def pipeline_fingerprint() -> str:
@@ -167,40 +176,14 @@ def build_index(
         embedder = embedder or Embedder(config.model)
         cache = {} if rebuild else _vector_cache(config, previous_manifest)
 
-        chunks: list[Chunk] = []
-        units: list[IndexedUnit] = []
-        chunk_texts: list[str] = []
-        docs = _progress(corpus.documents, progress, "segmenting")
-        for doc in docs:
-            seg = segment(doc.text)
-            doc_chunks = chunk_document(
-                doc.id, doc.text, seg, doc.meta.title, config.chunks, embedder.fits
-            )
-            first = len(chunks)
-            chunks.extend(doc_chunks)
-            chunk_texts += [
-                embedding_text(doc.meta.title, c.heading, doc.text[c.start : c.end])
-                for c in doc_chunks
-            ]
-            for u in seg.units:
-                inside = tuple(
-                    first + i
-                    for i, c in enumerate(doc_chunks)
-                    if c.start < u.end and u.start < c.end
-                )
-                if inside:  # units outside every chunk would be unreachable
-                    units.append(
-                        IndexedUnit(doc.id, u.start, u.end, u.kind, u.line, u.heading, inside)
-                    )
-        unit_texts = [corpus.get(u.doc_id).text[u.start : u.end] for u in units]
-        headed_texts = [unit_view(u.heading, t) for u, t in zip(units, unit_texts, strict=True)]
-
-        texts = chunk_texts + unit_texts + headed_texts
+        parts = _cut_corpus(corpus, config, embedder, progress)
+        chunks, units = parts.chunks, parts.units
+        texts = parts.chunk_texts + parts.view_texts
         vectors, embedded = _embed_with_cache(embedder, texts, cache, progress)
-        n_c, n_u = len(chunks), len(units)
-        chunk_vectors = vectors[:n_c]
-        unit_vectors, headed_vectors = vectors[n_c : n_c + n_u], vectors[n_c + n_u :]
-        lexical = Lexical.build(chunk_texts, unit_texts)
+        chunk_vectors = vectors[: len(chunks)]  # (n_chunks, dim)
+        view_vectors = vectors[len(chunks) :]  # (n_views, dim)
+        unit_texts = [corpus.get(u.doc_id).text[u.start : u.end] for u in units]
+        lexical = Lexical.build(parts.chunk_texts, unit_texts)
         safety: dict[str, np.ndarray] = {}
 
         version = datetime.now(UTC).strftime("v-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
@@ -239,9 +222,14 @@ def build_index(
                     ]
                 )
             )
+            (folder / "unit_views.json").write_text(
+                json.dumps(
+                    list(zip(parts.view_owner, parts.view_texts, strict=True)), ensure_ascii=False
+                ),
+                encoding="utf-8",
+            )
             np.save(folder / "chunk_vectors.npy", chunk_vectors)
-            np.save(folder / "unit_vectors.npy", unit_vectors)
-            np.save(folder / "unit_heading_vectors.npy", headed_vectors)
+            np.save(folder / "view_vectors.npy", view_vectors)
             import faiss
 
             faiss.write_index(make_faiss_index(chunk_vectors), str(folder / "chunks.faiss"))
@@ -293,6 +281,43 @@ def build_index(
         tuple(corpus.problems),
         changes,
     )
+
+
+@dataclass
+class _Cut:
+    """The corpus cut into what gets embedded."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    units: list[IndexedUnit] = field(default_factory=list)
+    chunk_texts: list[str] = field(default_factory=list)  # title + heading + chunk
+    view_texts: list[str] = field(default_factory=list)  # see bot/views.py
+    view_owner: list[int] = field(default_factory=list)  # view i belongs to units[owner[i]]
+
+
+def _cut_corpus(corpus, config: Config, embedder: Embedder, progress: bool) -> _Cut:
+    cut = _Cut()
+    for doc in _progress(corpus.documents, progress, "segmenting"):
+        seg = segment(doc.text)
+        doc_chunks = chunk_document(
+            doc.id, doc.text, seg, doc.meta.title, config.chunks, embedder.fits
+        )
+        first = len(cut.chunks)
+        cut.chunks.extend(doc_chunks)
+        cut.chunk_texts += [
+            embedding_text(doc.meta.title, c.heading, doc.text[c.start : c.end]) for c in doc_chunks
+        ]
+        for u in seg.units:
+            inside = tuple(
+                first + i for i, c in enumerate(doc_chunks) if c.start < u.end and u.start < c.end
+            )
+            if not inside:  # a unit outside every chunk could never be retrieved
+                continue
+            owner = len(cut.units)
+            cut.units.append(IndexedUnit(doc.id, u.start, u.end, u.kind, u.line, u.heading, inside))
+            for view in unit_views(doc.text, u):
+                cut.view_texts.append(view)
+                cut.view_owner.append(owner)
+    return cut
 
 
 def _previous_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, str | None]:

@@ -42,10 +42,11 @@ LIGHT_WORDS = frozenset(
     """
 son sons daughter daughters child children kid kids baby babies boy boys girl girls husband wife
 mom mum dad mother father parent parents family families people person someone patient patients
-get gets getting got look looking kind sort type thing things happen happens actually really much
+get gets getting got look looking kind sort thing things happen happens actually really much
 many long often lot lots normal usually also still already say says said saying tell told mention
 mentioned read heard hear ask asked wonder wondering think thought know knew understand explain
-keep kept worry worried scared confused curious something anything
+keep kept worry worried scared confused curious something anything just exactly very quite
+recently lately currently now today yesterday ago week weeks day days month months year years last
 """.split()
 )
 

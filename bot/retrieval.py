@@ -6,11 +6,11 @@ One question costs one query embedding plus arithmetic:
    vectors) and the `top_chunks` best by BM25 (bm25s), unioned;
 2. candidate units: the quotable passages inside those chunks;
 3. each unit's score mixes its own cosine with the question (vectors precomputed at
-   index time; the better of the unit alone and the unit under its heading), its best
+   index time; the best over the unit's views, see bot/views.py), its best
    chunk's cosine (which carries title and heading), and that chunk's BM25 scaled to
    [0, 1] for this question:
 
-       score = w_unit * max(cos(q, unit), cos(q, heading + unit)) + w_chunk * cos(q, chunk)
+       score = w_unit * max over views cos(q, view) + w_chunk * cos(q, chunk)
              + w_lexical * bm25 / max bm25 + w_coverage * coverage
 
    where `coverage` is the idf-weighted share of the question's informative terms
@@ -53,9 +53,17 @@ class Retriever:
         for i, unit in enumerate(data.units):
             for c in unit.chunk_ids:
                 self.units_by_chunk[c].append(i)
+        # a unit's terms include its heading's: "Diagnostics" is what the passage below is about
         self.unit_terms = [
-            set(data.lexical.tokens(data.text(u.doc_id, u.start, u.end))) for u in data.units
+            set(data.lexical.tokens(data.text(u.doc_id, u.start, u.end) + "\n" + (u.heading or "")))
+            for u in data.units
         ]
+
+    def unit_cosines(self, query: np.ndarray) -> np.ndarray:
+        """(n_units,) the best cosine over each unit's views (bot/views.py)."""
+        best = np.full(len(self.data.units), -1.0, dtype=np.float32)
+        np.maximum.at(best, self.data.view_owner, self.data.view_vectors @ query)
+        return best
 
     def chunks(self, query: np.ndarray, terms: list[str]) -> list[RetrievedChunk]:
         """Union of the dense and the lexical top chunks, with both scores."""
@@ -82,10 +90,7 @@ class Retriever:
         unit_ids = sorted({u for c in chunks for u in self.units_by_chunk[c.chunk]})
         if not unit_ids:
             return [], chunks
-        unit_cos = np.maximum(
-            self.data.unit_vectors[unit_ids] @ query,
-            self.data.unit_heading_vectors[unit_ids] @ query,
-        )  # (n_candidates,)
+        unit_cos = self.unit_cosines(query)[unit_ids]  # (n_candidates,)
         weights = self.data.lexical.term_weights(self.data.lexical.informative(terms))
         out = []
         for u, ucos in zip(unit_ids, unit_cos, strict=True):

@@ -76,6 +76,8 @@ class Unit:
     kind: UnitKind
     line: int  # first line of the unit
     heading: str | None
+    lead: tuple[int, int] | None = None  # list units: the lead-in sentence's span
+    items: tuple[tuple[int, int], ...] = ()  # list units: each item's span
 
 
 @dataclass(frozen=True)
@@ -204,12 +206,26 @@ def _list_units(
     if before and text[before[-1].start : before[-1].end].rstrip().endswith(":"):
         lead = before[-1]
     start = lead.start if lead else items[0].start
+    lead_span = (lead.start, lead.end) if lead else None
     units, taken = [], 0
     line = lead.line if lead else first
+
+    def unit(end_item: int, with_lead: bool) -> Unit:
+        spans = tuple((it.start, it.end) for it in items[taken:end_item])
+        return Unit(
+            start,
+            items[end_item - 1].end,
+            "list",
+            line,
+            heading,
+            lead_span if with_lead else None,
+            spans,
+        )
+
     for n, item in enumerate(items):
         if len(words(text[start : item.end])) > MAX_LIST_UNIT_WORDS and n > taken:
-            units.append(Unit(start, items[n - 1].end, "list", line, heading))
+            units.append(unit(n, with_lead=taken == 0))
             start, taken, line = item.start, n, first + n
     if lead or len(items) > 1:
-        units.append(Unit(start, items[-1].end, "list", line, heading))
+        units.append(unit(len(items), with_lead=taken == 0))
     return units

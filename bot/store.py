@@ -8,8 +8,8 @@
         documents.json        each document's quotable text and metadata
         chunks.json, units.json
         chunk_vectors.npy     (n_chunks, dim) float32, L2-normalised
-        unit_vectors.npy      (n_units, dim) float32, L2-normalised
-        unit_heading_vectors.npy  the same units embedded under their heading
+        unit_views.json       [owner unit, text] of every embedded view of a unit
+        view_vectors.npy      (n_views, dim) float32, L2-normalised (see bot/views.py)
         chunks.faiss          inner-product index over chunk_vectors
         lexical/              bm25s index, stopwords, idf
         safety.npz            the safety classifier's weights (see bot/safety)
@@ -62,8 +62,8 @@ class IndexData:
     chunks: list[Chunk]
     units: list[IndexedUnit]
     chunk_vectors: np.ndarray  # (n_chunks, dim) float32
-    unit_vectors: np.ndarray  # (n_units, dim) float32
-    unit_heading_vectors: np.ndarray  # (n_units, dim) float32: "heading\nunit" embedded
+    view_vectors: np.ndarray  # (n_views, dim) float32: every view of every unit
+    view_owner: np.ndarray  # (n_views,) int32: the unit each view belongs to
     faiss_index: Any
     lexical: Lexical
     safety: dict[str, np.ndarray]  # classifier arrays, {} if none
@@ -192,8 +192,9 @@ def load_index(index_dir: Path) -> IndexData:
             for r in json.loads((folder / "units.json").read_text())
         ]
         chunk_vectors = np.load(folder / "chunk_vectors.npy", allow_pickle=False)
-        unit_vectors = np.load(folder / "unit_vectors.npy", allow_pickle=False)
-        headed = np.load(folder / "unit_heading_vectors.npy", allow_pickle=False)
+        views = json.loads((folder / "unit_views.json").read_text(encoding="utf-8"))
+        view_owner = np.array([owner for owner, _ in views], dtype=np.int32)
+        view_vectors = np.load(folder / "view_vectors.npy", allow_pickle=False)
         index = faiss.read_index(str(folder / "chunks.faiss"))
         lexical = Lexical.load(folder / "lexical")
         safety_path = folder / "safety.npz"
@@ -203,8 +204,8 @@ def load_index(index_dir: Path) -> IndexData:
     dim = manifest["model"]["dimension"]
     if (
         chunk_vectors.shape != (len(chunks), dim)
-        or unit_vectors.shape != (len(units), dim)
-        or headed.shape != unit_vectors.shape
+        or view_vectors.shape != (len(view_owner), dim)
+        or set(view_owner.tolist()) != set(range(len(units)))
         or index.ntotal != len(chunks)
     ):
         raise IndexCorrupt(f"The index {folder.name} has inconsistent sizes.", FIX_REBUILD)
@@ -215,8 +216,8 @@ def load_index(index_dir: Path) -> IndexData:
         chunks,
         units,
         chunk_vectors,
-        unit_vectors,
-        headed,
+        view_vectors,
+        view_owner,
         index,
         lexical,
         safety,
@@ -234,25 +235,15 @@ def read_embedded_texts(index_dir: Path) -> list[tuple[str, np.ndarray]]:
     verify_files(folder, manifest)
     docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
     chunks = json.loads((folder / "chunks.json").read_text())
-    units = json.loads((folder / "units.json").read_text())
+    views = json.loads((folder / "unit_views.json").read_text(encoding="utf-8"))
     chunk_vectors = np.load(folder / "chunk_vectors.npy", allow_pickle=False)
-    unit_vectors = np.load(folder / "unit_vectors.npy", allow_pickle=False)
-    headed = np.load(folder / "unit_heading_vectors.npy", allow_pickle=False)
+    view_vectors = np.load(folder / "view_vectors.npy", allow_pickle=False)
     out = []
     for (doc_id, start, end, heading, _), v in zip(chunks, chunk_vectors, strict=True):
         doc = docs[doc_id]
         out.append((embedding_text(doc["meta"]["title"], heading, doc["text"][start:end]), v))
-    for (doc_id, start, end, _, _, heading, _), v, h in zip(
-        units, unit_vectors, headed, strict=True
-    ):
-        text = docs[doc_id]["text"][start:end]
-        out += [(text, v), (unit_view(heading, text), h)]
+    out += [(text, v) for (_, text), v in zip(views, view_vectors, strict=True)]
     return out
-
-
-def unit_view(heading: str | None, text: str) -> str:
-    """The second way a unit is embedded: under its heading, which often names its topic."""
-    return f"{heading}\n{text}" if heading else text
 
 
 def _sha256(path: Path) -> str:

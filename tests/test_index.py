@@ -41,10 +41,11 @@ def test_manifest_describes_the_index(built):
     assert (settings["max_tokens"], settings["overlap_tokens"]) == (160, 40)
     assert set(manifest["corpus"]) == {p.name for p in built.corpus_dir.glob("*.txt")}
     assert all(len(h) == 64 for h in manifest["corpus"].values())
-    assert {"chunk_vectors.npy", "unit_vectors.npy", "chunks.faiss"} <= set(manifest["files"])
+    assert {"chunk_vectors.npy", "view_vectors.npy", "chunks.faiss"} <= set(manifest["files"])
     data = load_index(built.index_dir)
     assert data.chunk_vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(data.unit_vectors, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(np.linalg.norm(data.view_vectors, axis=1), 1.0, atol=1e-4)
+    assert set(data.view_owner.tolist()) == set(range(len(data.units)))  # every unit has views
 
 
 def test_loading_refuses_other_settings_and_names_the_fix(built, embedder):
@@ -92,11 +93,11 @@ def test_editing_one_document_embeds_only_its_changed_passages(scratch_built, em
 
 def test_a_damaged_file_is_reported_and_rebuilt(scratch_built, embedder):
     scratch = scratch_built
-    vectors = current_version(scratch.index_dir) / "unit_vectors.npy"
+    vectors = current_version(scratch.index_dir) / "view_vectors.npy"
     data = bytearray(vectors.read_bytes())
     data[-20:] = b"\x00" * 20
     vectors.write_bytes(bytes(data))
-    with pytest.raises(IndexCorrupt, match=r"unit_vectors\.npy.*damaged.*smabot index --rebuild"):
+    with pytest.raises(IndexCorrupt, match=r"view_vectors\.npy.*damaged.*smabot index --rebuild"):
         Bot.load(scratch, embedder=embedder)
     summary = _build(scratch, embedder)
     assert summary.rebuilt and any("unusable" in c for c in summary.changes)
@@ -188,7 +189,7 @@ def test_hnsw_agrees_with_the_exact_inner_product_oracle(built):
     extra = rng.normal(size=(3000, data.chunk_vectors.shape[1])).astype(np.float32)
     vectors = np.vstack([data.chunk_vectors, extra / np.linalg.norm(extra, axis=1, keepdims=True)])
     exact, approx = make_faiss_index(vectors, "flat"), make_faiss_index(vectors, "hnsw")
-    queries = np.vstack([data.unit_vectors, vectors[rng.choice(len(vectors), 100)]])
+    queries = np.vstack([data.view_vectors, vectors[rng.choice(len(vectors), 100)]])
     _, truth = exact.search(queries, 10)
     _, found = approx.search(queries, 10)
     recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
