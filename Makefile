@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+EXTERNAL ?= ../shared/evalsets/external.jsonl
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -35,6 +36,8 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest -q
 	$(BIN)/smabot eval --out eval-reports/dev
+	@if [ -f $(EXTERNAL) ]; then $(BIN)/smabot eval --set $(EXTERNAL) --out eval-reports/external; \
+	 else echo "($(EXTERNAL) not here: external set skipped)"; fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -15,14 +15,18 @@ import re
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from bot import question as question_
 from bot.config import Config
 from bot.embedding import Embedder
 from bot.errors import IndexMismatch
 from bot.indexer import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
-from bot.reply import Quote, Reply, Source, answer_markdown
+from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.retrieval import Retriever
+from bot.safety import Guard, safety_text
+from bot.safety.rules import instructs
 from bot.store import IndexData, load_index
 
 NO_ANSWER_TEXT = (
@@ -39,6 +43,7 @@ class Bot:
         self.embedder = embedder
         self.retriever = Retriever(data, config.answers)
         self.selector = QuoteSelector(data, config.answers)
+        self.guard = Guard(data.safety, config.safety, data.lexical.topic_terms)
 
     @classmethod
     def load(
@@ -113,10 +118,37 @@ class Bot:
 
     def _answer(self, question: str, history: list[str], notes: list[str]) -> Reply:
         query_text = self.retrieval_text(question, history)
-        query = self.embedder.encode_one(query_text)  # (dim,) float32, L2-normalised
+        follow_up = bool(history) and question_.is_follow_up(question)
+        # the message alone, what retrieval reads, and (follow-ups) it with the previous one
+        texts = [question, query_text] + ([f"{history[-1]} {question}"] if follow_up else [])
+        unique = list(dict.fromkeys(texts))
+        vectors = dict(zip(unique, self.embedder.encode(unique), strict=True))  # (dim,) each
+        query = vectors[query_text]
+        safety_texts = [question, *texts[2:]]
+        safety_vectors = np.stack([vectors[t] for t in safety_texts])  # (n, dim)
+        closeness = float((safety_vectors @ self.data.chunk_vectors.T).max())
+        safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness)
+        if safety.kind != "pass":
+            suggestions = [] if safety.kind == "emergency" else self.suggest(query, 2)
+            text = "\n\n".join([*(f"*{n}*" for n in notes), safety_text(safety, suggestions)])
+            return Reply(
+                safety.kind,
+                text,
+                notes=notes,
+                safety=safety.to_json(),
+                suggestions=suggestions,
+                debug={"query": query_text},
+            )
+        reply = self._retrieve(query_text, query, notes)
+        reply.safety = safety.to_json()
+        return reply
+
+    def _retrieve(self, query_text: str, query: np.ndarray, notes: list[str]) -> Reply:
         terms = self.data.lexical.tokens(query_text)
         candidates, chunks = self.retriever.candidates(query, terms)
         spans = self.selector.select(candidates)
+        # never quote a passage that reads as instructions for a particular person
+        spans = [sp for sp in spans if not instructs(self.data.text(sp.doc_id, sp.start, sp.end))]
         decision = self.selector.decide(candidates, spans, terms)
         debug = {
             "query": query_text,
@@ -137,12 +169,13 @@ class Bot:
             ],
         }
         if not decision.answers:
-            return Reply(
-                "no_answer",
-                "\n\n".join([*(f"*{n}*" for n in notes), NO_ANSWER_TEXT]),
-                notes=notes,
-                debug=debug,
-            )
+            suggestions = self.suggest(query, 2)
+            text = "\n\n".join([*(f"*{n}*" for n in notes), NO_ANSWER_TEXT])
+            if suggestions:
+                text += "\n\nYou could ask, for example: " + " or ".join(
+                    f"“{escape_markdown(x)}”" for x in suggestions
+                )
+            return Reply("no_answer", text, notes=notes, suggestions=suggestions, debug=debug)
         sources: dict[str, Source] = {}
         quotes = []
         for span in spans:
@@ -172,8 +205,20 @@ class Bot:
                     doc.page_at(span.start),
                 )
             )
-        text = answer_markdown(quotes, list(sources.values()), notes, [])
-        return Reply("answer", text, quotes, list(sources.values()), notes, debug=debug)
+        related = self.suggest(query, 3)
+        text = answer_markdown(quotes, list(sources.values()), notes, related)
+        return Reply(
+            "answer", text, quotes, list(sources.values()), notes, suggestions=related, debug=debug
+        )
+
+    def suggest(self, query: np.ndarray, k: int) -> list[str]:
+        """Up to `k` curated questions the documents answer, nearest to `query` first,
+        leaving out any that merely restate it."""
+        if not self.data.suggestions:
+            return []
+        cos = self.data.suggestion_vectors @ query  # (n_suggestions,)
+        order = [int(i) for i in np.argsort(-cos) if cos[i] < 0.9]
+        return [self.data.suggestions[i] for i in order[:k]]
 
     def _describe(self, c) -> dict:
         u = self.data.units[c.unit]

@@ -28,6 +28,8 @@ from bot.corpus import fingerprint, load_corpus
 from bot.embedding import Embedder
 from bot.errors import ConfigError, IndexCorrupt, IndexMissing, SmabotError
 from bot.lexical import Lexical
+from bot.safety.classifier import load_examples
+from bot.safety.classifier import train as train_classifier
 from bot.segment import segment
 from bot.store import (
     FORMAT_VERSION,
@@ -51,6 +53,8 @@ _PIPELINE_MODULES = (
     "lexical",
     "indexer",
     "store",
+    "safety/classifier",
+    "data/safety_examples.jsonl",
 )
 
 
@@ -59,7 +63,7 @@ def pipeline_fingerprint() -> str:
     here = Path(__file__).parent
     h = hashlib.sha256()
     for name in _PIPELINE_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
+        h.update((here / (name if "." in name else f"{name}.py")).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -178,13 +182,25 @@ def build_index(
 
         parts = _cut_corpus(corpus, config, embedder, progress)
         chunks, units = parts.chunks, parts.units
-        texts = parts.chunk_texts + parts.view_texts
+        examples = load_examples()
+        suggestions = list(
+            dict.fromkeys(q for d in corpus.documents for q in d.meta.suggested_questions)
+        )
+        groups = [parts.chunk_texts, parts.view_texts, [t for t, _ in examples], suggestions]
+        texts = [t for g in groups for t in g]
         vectors, embedded = _embed_with_cache(embedder, texts, cache, progress)
-        chunk_vectors = vectors[: len(chunks)]  # (n_chunks, dim)
-        view_vectors = vectors[len(chunks) :]  # (n_views, dim)
+        chunk_vectors, view_vectors, example_vectors, suggestion_vectors = np.split(
+            vectors, np.cumsum([len(g) for g in groups[:-1]])
+        )  # each (n, dim) float32
+        safety = train_classifier(example_vectors, [label for _, label in examples])
         unit_texts = [corpus.get(u.doc_id).text[u.start : u.end] for u in units]
-        lexical = Lexical.build(parts.chunk_texts, unit_texts)
-        safety: dict[str, np.ndarray] = {}
+        tokenizer = embedder.model.tokenizer
+        lexical = Lexical.build(
+            parts.chunk_texts,
+            unit_texts,
+            # a word the model's own vocabulary splits into 3+ pieces is not everyday English
+            is_specialist=lambda word: len(tokenizer.tokenize(word)) >= 3,
+        )
 
         version = datetime.now(UTC).strftime("v-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         totals = {
@@ -230,6 +246,14 @@ def build_index(
             )
             np.save(folder / "chunk_vectors.npy", chunk_vectors)
             np.save(folder / "view_vectors.npy", view_vectors)
+            (folder / "safety_examples.json").write_text(
+                json.dumps(examples, ensure_ascii=False), encoding="utf-8"
+            )
+            np.save(folder / "safety_vectors.npy", example_vectors)
+            (folder / "suggestions.json").write_text(
+                json.dumps(suggestions, ensure_ascii=False), encoding="utf-8"
+            )
+            np.save(folder / "suggestion_vectors.npy", suggestion_vectors)
             import faiss
 
             faiss.write_index(make_faiss_index(chunk_vectors), str(folder / "chunks.faiss"))
@@ -256,6 +280,10 @@ def build_index(
                     for d in corpus.documents
                 },
                 "totals": totals,
+                "safety": {
+                    "examples": len(examples),
+                    "cv_accuracy": round(float(safety["cv_accuracy"]), 4),
+                },
                 "problems": corpus.problems,
             }
 

@@ -10,7 +10,9 @@ exact term matching catches them. Two signals come from here:
 
 Also kept: the corpus's `names` (words its documents write capitalised mid-sentence,
 or with digits: zolgensma, spinraza, smn1), which let a follow-up such as "how is it
-given?" be read as "how is Zolgensma given?".
+given?" be read as "how is Zolgensma given?"; and its `topic_terms`: those names and
+their hyphen parts plus the specialist words of the corpus (risdiplam, hypotonia), which
+tell the safety layer that a message is about the documents' subject.
 
 The stopword list, idf table and names are built at index time and saved with the index,
 so answering a question imports neither scikit-learn nor anything else heavy.
@@ -22,7 +24,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -59,9 +61,11 @@ class Lexical:
         idf: dict[str, float],
         n_chunks: int,
         names: Iterable[str] = (),
+        topic_terms: Iterable[str] = (),
     ):
         self.retriever = retriever
         self.names = frozenset(names)
+        self.topic_terms = frozenset(topic_terms)
         self.stopwords = frozenset(stopwords)
         self.idf = idf
         self.n_chunks = n_chunks
@@ -71,8 +75,15 @@ class Lexical:
         self.unseen_idf = math.log(1 + (n_chunks + 0.5) / 0.5)
 
     @classmethod
-    def build(cls, chunk_texts: Sequence[str], sentences: Sequence[str]) -> Lexical:
-        """BM25 and idf over `chunk_texts`; names from `sentences` (prose, no headings)."""
+    def build(
+        cls,
+        chunk_texts: Sequence[str],
+        sentences: Sequence[str],
+        is_specialist: Callable[[str], bool] = lambda word: False,
+    ) -> Lexical:
+        """BM25 and idf over `chunk_texts`; names from `sentences` (prose, no headings);
+        topic terms: the names, their hyphen parts and the words of `sentences` that
+        `is_specialist` accepts or that contain a digit (smn1, aav9)."""
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         stopwords = set(ENGLISH_STOP_WORDS) | _QUESTION_WORDS
@@ -94,7 +105,12 @@ class Lexical:
         df = Counter(t for toks in corpus_tokens for t in set(toks))
         n = len(chunk_texts)
         idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        return cls(retriever, stopwords, idf, n, _names(sentences, stopwords))
+        names = _names(sentences, stopwords)
+        words = {w.lower() for s in sentences for w in _SURFACE_WORD.findall(s)}
+        parts = {p for w in names | words for p in w.split("-") if len(p) >= 4}
+        # everyday words among the names ("chinese", "institute") say nothing of the topic
+        topic = {p for p in parts | names if is_specialist(p) or re.search(r"\d", p)}
+        return cls(retriever, stopwords, idf, n, names, topic - stopwords)
 
     def tokens(self, text: str) -> list[str]:
         """Lower-cased, stemmed, stopwords removed: the terms both signals use."""
@@ -159,6 +175,7 @@ class Lexical:
                     "idf": self.idf,
                     "n_chunks": self.n_chunks,
                     "names": sorted(self.names),
+                    "topic_terms": sorted(self.topic_terms),
                 }
             )
         )
@@ -167,7 +184,14 @@ class Lexical:
     def load(cls, folder: Path) -> Lexical:
         data = json.loads((folder / "lexical.json").read_text())
         retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
-        return cls(retriever, data["stopwords"], data["idf"], data["n_chunks"], data["names"])
+        return cls(
+            retriever,
+            data["stopwords"],
+            data["idf"],
+            data["n_chunks"],
+            data["names"],
+            data["topic_terms"],
+        )
 
 
 _SURFACE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")

@@ -13,6 +13,8 @@
         chunks.faiss          inner-product index over chunk_vectors
         lexical/              bm25s index, stopwords, idf
         safety.npz            the safety classifier's weights (see bot/safety)
+        safety_examples.json, safety_vectors.npy   its training examples, embedded
+        suggestions.json, suggestion_vectors.npy   questions the documents answer
 
 A build writes a new `v-*` folder under a temporary name, renames it into place and
 only then points `CURRENT` at it. An interrupted build (Ctrl-C, kill -9, full disk)
@@ -67,6 +69,8 @@ class IndexData:
     faiss_index: Any
     lexical: Lexical
     safety: dict[str, np.ndarray]  # classifier arrays, {} if none
+    suggestions: list[str]  # curated questions the documents answer (sources.json)
+    suggestion_vectors: np.ndarray  # (n_suggestions, dim) float32
 
     @property
     def version(self) -> str:
@@ -199,6 +203,8 @@ def load_index(index_dir: Path) -> IndexData:
         lexical = Lexical.load(folder / "lexical")
         safety_path = folder / "safety.npz"
         safety = dict(np.load(safety_path, allow_pickle=False)) if safety_path.exists() else {}
+        suggestions = json.loads((folder / "suggestions.json").read_text(encoding="utf-8"))
+        suggestion_vectors = np.load(folder / "suggestion_vectors.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError, IndexError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"The index {folder.name} cannot be read ({err}).", FIX_REBUILD) from err
     dim = manifest["model"]["dimension"]
@@ -221,6 +227,8 @@ def load_index(index_dir: Path) -> IndexData:
         index,
         lexical,
         safety,
+        suggestions,
+        suggestion_vectors,
     )
 
 
@@ -243,6 +251,16 @@ def read_embedded_texts(index_dir: Path) -> list[tuple[str, np.ndarray]]:
         doc = docs[doc_id]
         out.append((embedding_text(doc["meta"]["title"], heading, doc["text"][start:end]), v))
     out += [(text, v) for (_, text), v in zip(views, view_vectors, strict=True)]
+    for texts, vectors in (
+        ("safety_examples.json", "safety_vectors.npy"),
+        ("suggestions.json", "suggestion_vectors.npy"),
+    ):
+        rows = json.loads((folder / texts).read_text(encoding="utf-8"))
+        matrix = np.load(folder / vectors, allow_pickle=False)
+        out += [
+            (row[0] if isinstance(row, list) else row, v)
+            for row, v in zip(rows, matrix, strict=True)
+        ]
     return out
 
 

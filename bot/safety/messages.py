@@ -1,0 +1,76 @@
+"""What the bot says instead of an answer: warm, short, and pointing somewhere useful.
+
+Emergency replies put the emergency numbers in the first line and carry no quotes.
+Refusals say why (in the terms of the rule that fired), who can answer (the child's
+neurologist or care team), and offer general questions the documents can answer.
+"""
+
+from __future__ import annotations
+
+from bot.reply import escape_markdown
+from bot.safety.decision import SafetyDecision
+
+EMERGENCY_NUMBERS = "112 (Europe) or 911 (US and Canada)"
+
+EMERGENCY = (
+    f"**This sounds like an emergency. Call your local emergency number now: {EMERGENCY_NUMBERS}.**"
+    "\n\nDon't wait for an answer here. If your child uses a ventilator or cough assist and "
+    "it is not helping, follow the emergency plan from your care team while help is on the way."
+)
+SELF_HARM = (
+    f"**If you might act on these thoughts, call your local emergency number now: "
+    f"{EMERGENCY_NUMBERS}.**"
+    "\n\nYou can also talk to someone at a crisis line, any time: in the US call or text **988**; "
+    "in the UK and Ireland call Samaritans on **116 123**; elsewhere, findahelpline.com lists "
+    "free local lines. Caring for a child with SMA is hard, and you don't have to carry this "
+    "alone."
+)
+
+# Why the bot can't answer, by the rule family that fired.
+_WHY = {
+    "dose": "I can't give doses, amounts or schedules for a medicine.",
+    "amount of a medicine": "I can't give doses, amounts or schedules for a medicine.",
+    "amount or weight": "I can't work out doses or treatments for a particular child.",
+    "personal decision": "I can't say whether to start, stop, skip, switch or combine a "
+    "treatment for a particular person.",
+    "plan check": "I can't say whether a change to a particular child's care is safe.",
+    "right for them": "I can't say whether a treatment or clinic is right for a particular child.",
+    "what they have": "I can't tell whether a particular person has a condition or which type.",
+    "their own result": "I can't interpret a particular person's test results.",
+    "their prognosis": "I can't predict how things will go for a particular child.",
+    "a plan for them": "I can't make a care or treatment plan for a particular child.",
+    "what would you do": "I can't make decisions about a particular child's care.",
+    "prescribe": "I can't prescribe or recommend medicines.",
+}
+_DEFAULT_WHY = "I can't give medical advice for a particular person."
+OUT_OF_SCOPE = (
+    "I can only help with questions about spinal muscular atrophy (SMA) and caring for "
+    "someone with it, using the documents I have."
+)
+OUT_OF_SCOPE_CONDITION = (
+    "That sounds like a question about another condition. I only have documents about "
+    "spinal muscular atrophy (SMA), so I can't answer it."
+)
+
+
+def _try(suggestions: list[str]) -> str:
+    if not suggestions:
+        return ""
+    asks = " or ".join(f"“{escape_markdown(s)}”" for s in suggestions)
+    return f"\n\nYou could ask me, for example: {asks}"
+
+
+def safety_text(decision: SafetyDecision, suggestions: list[str]) -> str:
+    """The markdown shown for a refusal, emergency or out-of-scope decision."""
+    if decision.kind == "emergency":
+        return SELF_HARM if decision.category == "self_harm" else EMERGENCY
+    if decision.kind == "refusal":
+        why = _WHY.get(decision.rule or "", _DEFAULT_WHY)
+        return (
+            f"{why} That needs someone who knows your child: please ask your child's "
+            "neurologist or care team, who can answer it safely. I can share general "
+            "information from the documents I have." + _try(suggestions)
+        )
+    if decision.rule == "another condition":
+        return OUT_OF_SCOPE_CONDITION + _try(suggestions)
+    return OUT_OF_SCOPE + _try(suggestions)
