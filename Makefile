@@ -10,7 +10,7 @@ EXTERNAL ?= ../shared/evalsets/external.jsonl
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run index test lint bench calibrate clean
+.PHONY: setup run chat index test lint bench load calibrate clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/smabot index
+	$(BIN)/python app.py
+
+chat: $(STAMP)
 	$(BIN)/smabot chat
 
 index: $(STAMP)
@@ -41,6 +44,9 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
 
 calibrate: $(STAMP)
 	$(BIN)/python -m evals.calibrate

@@ -257,6 +257,18 @@ def _write_run(folder: Path, qs, replies: list[dict], scored: dict, html: str) -
     (folder / "report.html").write_text(html, encoding="utf-8")
 
 
+@main.command()
+@settings
+def app(corpus, index_dir, model):
+    """Start the chat app (same as `python app.py`)."""
+    from bot.app import main as serve
+
+    try:
+        serve(make_config(corpus, index_dir, model))
+    except SmabotError as err:
+        fail(err)
+
+
 def load_bot(config: Config):
     """The bot for `config`, building the index first when there is none yet."""
     from bot.bot import Bot

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -222,6 +223,53 @@ def read_metadata(folder: Path) -> dict[str, SourceMeta]:
 def write_metadata(folder: Path, metadata: dict[str, SourceMeta]) -> None:
     data = {k: metadata[k].to_json() for k in sorted(metadata)}
     atomic_write(folder / METADATA_FILE, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> Document:
+    """Put a new document (and its metadata) into the corpus folder, after checking it.
+
+    Raises DocumentError with the reason when the file is too big, of an unsupported
+    type, unreadable (bad encoding, broken or scanned PDF), or would reuse an id. The
+    index is not touched: run `smabot index` (or Rebuild in the staff view) afterwards.
+    """
+    name = Path(filename).name
+    suffix = Path(name).suffix.lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(
+            f"{name}: unsupported file type {suffix or '(none)'!r}.",
+            f"Use one of {', '.join(SUPPORTED_SUFFIXES)}.",
+        )
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {MAX_DOCUMENT_BYTES // 2**20} MB limit.",
+            "Split or shorten it.",
+        )
+    if not stem:
+        raise DocumentError(f"{name}: the file name needs letters or digits.")
+    existing = {p.stem for p in _candidate_files(folder)} | set(_read_metadata_raw(folder))
+    if stem in existing:
+        raise DocumentError(
+            f"A document with the id {stem!r} is already in the corpus.",
+            "Rename the file, or remove the old one first.",
+        )
+    extracted = extract(folder / f"{stem}{suffix}", data)  # DocumentError if unreadable
+    path = folder / f"{stem}{suffix}"
+    atomic_write(path, data)
+    metadata = read_metadata(folder)
+    metadata[stem] = meta
+    write_metadata(folder, metadata)
+    return Document(
+        stem,
+        path.name,
+        extracted.text,
+        meta,
+        hashlib.sha256(data).hexdigest(),
+        extracted.page_starts,
+    )
 
 
 def _guess_title(stem: str, text: str) -> str:

@@ -12,6 +12,7 @@ Vectors are float32 and L2-normalised, so inner product is cosine similarity.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +46,9 @@ class Embedder:
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
         self.model_id = model
         self.device = device
+        # Hugging Face fast tokenizers are not safe to call from two threads at once
+        # ("Already borrowed"); an encode is ~10 ms, so serialising costs little.
+        self._lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -70,7 +74,13 @@ class Embedder:
 
     def n_tokens(self, text: str) -> int:
         """Length in the model's own tokenizer, special tokens included."""
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        with self._lock:
+            return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def pieces(self, word: str) -> list[str]:
+        """The model tokenizer's word pieces for `word` ("risdiplam" -> ri, ##sd, ...)."""
+        with self._lock:
+            return self.model.tokenizer.tokenize(word)
 
     def fits(self, text: str) -> bool:
         return self.n_tokens(text) <= self.max_seq_length
@@ -81,13 +91,14 @@ class Embedder:
         """(len(texts), dimension) float32, L2-normalised."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        with self._lock:
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:

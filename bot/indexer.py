@@ -194,12 +194,11 @@ def build_index(
         )  # each (n, dim) float32
         safety = train_classifier(example_vectors, [label for _, label in examples])
         unit_texts = [corpus.get(u.doc_id).text[u.start : u.end] for u in units]
-        tokenizer = embedder.model.tokenizer
         lexical = Lexical.build(
             parts.chunk_texts,
             unit_texts,
             # a word the model's own vocabulary splits into 3+ pieces is not everyday English
-            is_specialist=lambda word: len(tokenizer.tokenize(word)) >= 3,
+            is_specialist=lambda word: len(embedder.pieces(word)) >= 3,
         )
 
         version = datetime.now(UTC).strftime("v-%Y%m%d-%H%M%S-") + secrets.token_hex(3)

@@ -8,6 +8,7 @@ happens only in the rendering, and `Quote.text` is always `document[start:end]`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -98,8 +99,13 @@ def source_line(s: Source) -> str:
 
 
 def answer_markdown(
-    quotes: list[Quote], sources: list[Source], notes: list[str], suggestions: list[str]
+    quotes: list[Quote],
+    sources: list[Source],
+    notes: list[str],
+    suggestions: list[str],
+    link: Callable[[Quote], str] | None = None,
 ) -> str:
+    """The answer as markdown; with `link`, each quote's marker links to that passage."""
     parts = [f"*{escape_markdown(n)}*" for n in notes]
     parts.append("Here is what the documents say:")
     for q in quotes:
@@ -108,7 +114,10 @@ def answer_markdown(
             for line in q.text.strip().split("\n")
         )
         page = f", page {q.page}" if q.page else ""
-        parts.append(f"{body} **[{q.marker}{page}]**")
+        marker = f"[{q.marker}{page}]"
+        if link:
+            marker = f'[\\{marker[:-1]}\\]]({link(q)} "show this passage in its document")'
+        parts.append(f"{body} **{marker}**")
     parts.append(
         "**Sources**\n\n"
         + "\n".join(

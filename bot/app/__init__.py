@@ -1,0 +1,73 @@
+"""The chat app: a Gradio page for families (`/`), a staff page (`/staff`), the source
+viewer (`/source/...`) and the `/ask` API, served together by one FastAPI app.
+
+    python app.py            # or: smabot app
+
+Binds to 127.0.0.1:7860 unless `GRADIO_SERVER_NAME` / `GRADIO_SERVER_PORT` say otherwise,
+and never opens a public share link. Builds the index first if there is none.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.app.state import AppState
+from bot.config import Config
+
+CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
+
+
+def create_app(state: AppState):
+    """(FastAPI app, Gradio Blocks) for a loaded state."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import warnings
+
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from bot.app.chat import build_chat
+    from bot.app.source import add_source_route
+    from bot.app.staff import build_staff
+
+    # we turn SSR off ourselves (it does not work for mounted multipage apps)
+    warnings.filterwarnings("ignore", message="SSR mode is not supported")
+    with gr.Blocks(title="SMA questions, answered from trusted documents") as demo:
+        build_chat(state)
+    with demo.route("Staff", "/staff"):
+        build_staff(state)
+    app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
+    add_source_route(app, state)
+    app = gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        css=CSS,
+        ssr_mode=False,
+        max_file_size="10mb",
+        show_error=True,
+        footer_links=["api"],
+    )
+    return app, demo
+
+
+def main(config: Config | None = None) -> None:
+    import sys
+
+    import uvicorn
+
+    from bot.errors import SmabotError
+
+    config = config or Config.from_env()
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    try:
+        state = AppState.load(config)
+    except SmabotError as err:
+        print(f"smabot: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    app, _ = create_app(state)
+    staff = "on" if state.staff_enabled else "off (set SMABOT_STAFF_PASSWORD to turn it on)"
+    print(f"smabot is ready at http://{host}:{port}/  (staff view: {staff})", flush=True)
+    # clients keep event streams open; don't let them hold up a stop for long
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -1,0 +1,287 @@
+"""The staff page (`/staff`): test answers, review feedback, curate documents, evaluate.
+
+Off unless the app was started with `SMABOT_STAFF_PASSWORD`; then every action asks for
+that password and checks it on the server (constant-time), so the staff API endpoints
+(`/staff_*`) refuse without it too.
+
+- Test a question: the safety decision and its reason, the passages retrieved with
+  their scores, the quotes chosen, the latency.
+- Feedback: stored 👍/👎 with comments, newest first; CSV export.
+- Documents: the corpus with metadata and chunk counts; add a document (type, size and
+  readability checked); rebuild the index with progress while families keep getting
+  answers from the previous index.
+- Evaluation: run a question set and read the harness's report.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from pathlib import Path
+from typing import get_args
+
+import gradio as gr
+
+from bot.app.chat import chat_markdown
+from bot.app.state import PASSWORD_VARIABLE, AppState
+from bot.corpus import SourceKind, SourceMeta, add_document, load_corpus
+from bot.errors import SmabotError
+
+OFF = (
+    f"### The staff view is off\n\nStart the app with the environment variable "
+    f"`{PASSWORD_VARIABLE}` set to turn it on, for example:\n\n"
+    f"    {PASSWORD_VARIABLE}='a long passphrase' python app.py"
+)
+DOC_COLUMNS = ["id", "title", "publisher", "kind", "chunks", "passages", "file"]
+CANDIDATE_COLUMNS = ["score", "unit cos", "chunk cos", "lexical", "coverage", "document", "text"]
+
+
+def build_staff(state: AppState) -> None:
+    gr.Markdown("## Staff view")
+    if not state.staff_enabled:
+        gr.Markdown(OFF, elem_id="staff-off")
+    password = gr.Textbox(
+        label="Staff password",
+        type="password",
+        elem_id="staff-password",
+        visible=state.staff_enabled,
+    )
+    unlock = gr.Button("Open", visible=state.staff_enabled)
+    with gr.Column(visible=False) as panel:
+        _test_tab(state, password)
+        _feedback_tab(state, password)
+        _documents_tab(state, password)
+        _evaluation_tab(state, password)
+
+    def open_panel(pw: str):
+        check(state, pw)
+        return gr.update(visible=True)
+
+    unlock.click(open_panel, password, panel, api_name="staff_open")
+
+
+def check(state: AppState, password: str | None) -> None:
+    if not state.staff_enabled:
+        raise gr.Error(f"The staff view is off: start the app with {PASSWORD_VARIABLE} set.")
+    if not state.staff_allowed(password):
+        raise gr.Error("Wrong or missing staff password.")
+
+
+def _test_tab(state: AppState, password: gr.Textbox) -> None:
+    with gr.Tab("Test a question"):
+        question = gr.Textbox(label="Question")
+        history = gr.Textbox(label="Earlier messages, one per line (optional)", lines=2)
+        run = gr.Button("Ask", variant="primary")
+        summary = gr.Markdown()
+        shown = gr.Markdown(label="Reply as families see it")
+        safety = gr.JSON(label="Safety decision")
+        candidates = gr.Dataframe(headers=CANDIDATE_COLUMNS, label="Passages retrieved", wrap=True)
+        quotes = gr.Dataframe(
+            headers=["marker", "document", "start", "end", "score", "text"],
+            label="Quotes chosen",
+            wrap=True,
+        )
+
+        def test(pw: str, q: str, hist: str):
+            check(state, pw)
+            earlier = [h for h in (hist or "").splitlines() if h.strip()]
+            try:
+                reply = state.bot.answer(q, earlier)
+            except SmabotError as err:
+                raise gr.Error(str(err)) from err
+            d = reply.debug.get("decision", {})
+            text = (
+                f"**{reply.kind}** in {reply.latency_ms:.1f} ms · safety: "
+                f"{reply.safety['reason'] if reply.safety else '—'}"
+                + (f" · answer decision: {d['reason']}" if d else "")
+                + f" · index {reply.index_version}"
+            )
+            rows = [
+                [
+                    c["score"],
+                    c["unit_cosine"],
+                    c["chunk_cosine"],
+                    c["lexical"],
+                    c["coverage"],
+                    c["doc_id"],
+                    c["text"],
+                ]
+                for c in reply.debug.get("candidates", [])
+            ]
+            chosen = [
+                [q_.marker, q_.doc_id, q_.start, q_.end, q_.score, q_.text] for q_ in reply.quotes
+            ]
+            return text, chat_markdown(reply), reply.safety, rows, chosen
+
+        run.click(
+            test,
+            [password, question, history],
+            [summary, shown, safety, candidates, quotes],
+            api_name="staff_test",
+        )
+
+
+def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
+    with gr.Tab("Feedback"):
+        refresh = gr.Button("Show feedback (newest first)")
+        table = gr.Dataframe(
+            headers=["when", "vote", "comment", "question", "kind", "index"], wrap=True
+        )
+        export = gr.Button("Export CSV")
+        csv_file = gr.File(label="CSV", interactive=False)
+
+        def show(pw: str):
+            check(state, pw)
+            return [
+                [
+                    r.created,
+                    "👍" if r.vote == "up" else "👎",
+                    r.comment or "",
+                    r.question,
+                    r.reply_kind,
+                    r.index_version,
+                ]
+                for r in state.feedback.recent()
+            ]
+
+        def to_csv(pw: str):
+            check(state, pw)
+            path = Path(tempfile.mkdtemp(prefix="smabot-feedback-")) / "feedback.csv"
+            path.write_text(state.feedback.to_csv(), encoding="utf-8")
+            return str(path)
+
+        refresh.click(show, password, table, api_name="staff_feedback")
+        export.click(to_csv, password, csv_file, api_name="staff_feedback_csv")
+
+
+def _documents_tab(state: AppState, password: gr.Textbox) -> None:
+    with gr.Tab("Documents"):
+        refresh = gr.Button("Show documents")
+        table = gr.Dataframe(headers=DOC_COLUMNS, wrap=True)
+        gr.Markdown("#### Add a document (.txt, .md, .html, .pdf; up to 10 MB)")
+        upload = gr.File(
+            label="Document", file_types=[".txt", ".md", ".html", ".htm", ".pdf"], type="filepath"
+        )
+        with gr.Row():
+            title = gr.Textbox(label="Title")
+            publisher = gr.Textbox(label="Publisher")
+            kind = gr.Dropdown(list(get_args(SourceKind)), value="other", label="Kind of source")
+            reviewed = gr.Textbox(label="Last reviewed (YYYY-MM-DD, optional)")
+        add = gr.Button("Add document")
+        added = gr.Markdown()
+        rebuild = gr.Button("Rebuild the index", variant="primary")
+        rebuilt = gr.Markdown()
+
+        def documents(pw: str):
+            check(state, pw)
+            built = state.bot.data.manifest.get("documents", {})
+            corpus = load_corpus(state.config.corpus_dir)
+            rows = []
+            for d in corpus.documents:
+                b = built.get(d.id, {})
+                rows.append(
+                    [
+                        d.id,
+                        d.meta.title,
+                        d.meta.publisher,
+                        d.meta.kind_label,
+                        b.get("chunks", "not indexed yet"),
+                        b.get("units", ""),
+                        d.filename,
+                    ]
+                )
+            return rows
+
+        def add_doc(pw: str, path: str | None, t: str, p: str, k: str, r: str):
+            check(state, pw)
+            if not path:
+                raise gr.Error("Choose a file first.")
+            if not (t or "").strip():
+                raise gr.Error("Give the document a title.")
+            meta = SourceMeta(
+                title=t.strip(),
+                publisher=(p or "").strip() or "unknown publisher",
+                kind=k if k in get_args(SourceKind) else "other",
+                reviewed=(r or "").strip() or None,
+            )
+            try:
+                doc = add_document(
+                    state.config.corpus_dir, Path(path).name, Path(path).read_bytes(), meta
+                )
+            except SmabotError as err:
+                raise gr.Error(f"Not added: {err}") from err
+            return (
+                f"Added **{html.escape(doc.id)}** ({len(doc.text):,} characters of text). "
+                "Rebuild the index to make it searchable."
+            ), documents(pw)
+
+        def do_rebuild(pw: str, progress=gr.Progress(track_tqdm=True)):
+            check(state, pw)
+            progress(0, desc="Rebuilding; families get answers from the current index meanwhile")
+            try:
+                summary = state.rebuild(progress=True)
+            except (SmabotError, RuntimeError) as err:
+                raise gr.Error(str(err)) from err
+            return f"```\n{summary.describe()}\n```", documents(pw)
+
+        refresh.click(documents, password, table, api_name="staff_documents")
+        add.click(
+            add_doc,
+            [password, upload, title, publisher, kind, reviewed],
+            [added, table],
+            api_name="staff_add_document",
+        )
+        rebuild.click(
+            do_rebuild, password, [rebuilt, table], api_name="staff_rebuild", concurrency_limit=1
+        )
+
+
+def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
+    from evals.sets import DEFAULT_SET
+
+    with gr.Tab("Evaluation"):
+        upload = gr.File(
+            label="Question set (JSONL); leave empty for the dev set",
+            file_types=[".jsonl"],
+            type="filepath",
+        )
+        run = gr.Button("Run evaluation", variant="primary")
+        figures = gr.Code(label="Figures", language=None)
+        report_file = gr.File(label="Report (HTML)", interactive=False)
+        report = gr.HTML()
+
+        def evaluate(pw: str, path: str | None, progress=gr.Progress(track_tqdm=True)):
+            check(state, pw)
+            from evals import report as report_
+            from evals.run import check as check_thresholds
+            from evals.run import collect_local, project_thresholds, score, table
+            from evals.sets import load_set
+
+            try:
+                qs = load_set(Path(path) if path else DEFAULT_SET)
+            except SmabotError as err:
+                raise gr.Error(str(err)) from err
+            replies = collect_local(state.bot, qs.items, progress.tqdm)
+            documents = {d: state.bot.data.documents[d].text for d in state.bot.data.documents}
+            scored = score(qs.items, replies, documents)
+            from bot.config import PROJECT_ROOT
+
+            lo, hi = project_thresholds(qs.name, PROJECT_ROOT / "pyproject.toml")
+            missed = check_thresholds(scored, lo, hi)
+            page = report_.render(qs.name, qs.items, replies, scored, missed)
+            out = Path(tempfile.mkdtemp(prefix="smabot-eval-")) / f"{qs.name}-report.html"
+            out.write_text(page, encoding="utf-8")
+            frame = (
+                f"<iframe title='report' style='width:100%;height:80vh;border:1px solid #ddd'"
+                f" srcdoc='{html.escape(page, quote=True)}'></iframe>"
+            )
+            verdict = "all thresholds met" if not missed else "missed: " + "; ".join(missed)
+            return f"{table(qs.name, scored)}\n\n{verdict}", str(out), frame
+
+        run.click(
+            evaluate,
+            [password, upload],
+            [figures, report_file, report],
+            api_name="staff_eval",
+            concurrency_limit=1,
+        )

@@ -1,0 +1,239 @@
+"""The chat app's API, with gradio_client against a launched `python app.py`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+from gradio_client import Client, handle_file
+
+from bot.cli import main
+from tests import app_server
+from tests.conftest import corpus_text
+from tests.pdfmaker import make_pdf
+
+pytestmark = pytest.mark.app
+
+STAFF_ENDPOINTS = {
+    "/staff_open": (),
+    "/staff_test": ("What is SMA?", ""),
+    "/staff_feedback": (),
+    "/staff_feedback_csv": (),
+    "/staff_documents": (),
+    "/staff_rebuild": (),
+}
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    srv = app_server.start(built, tmp_path_factory.mktemp("app"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server.url, verbose=False)
+
+
+def ask(client, question, history=()):
+    return client.predict(question, json.dumps(list(history)), api_name="/ask")
+
+
+def test_ask_returns_exactly_what_the_cli_prints(client, bot):
+    question = "Is Zolgensma a cure for SMA?"
+    remote = ask(client, question)
+    local = bot.answer(question).to_json()
+    assert remote.pop("latency_ms") > 0
+    local.pop("latency_ms")
+    assert remote == local
+    assert remote["kind"] == "answer"
+    for q in remote["quotes"]:
+        assert corpus_text(q["doc_id"])[q["start"] : q["end"]] == q["text"]
+
+
+@pytest.mark.parametrize(
+    "question, history, kind",
+    [
+        ("How much Evrysdi should my 9 month old take?", (), "refusal"),
+        ("my son has stopped breathing and is blue", (), "emergency"),
+        ("What is the best pasta recipe?", (), "out_of_scope"),
+        ("how long does it take?", ("How is Zolgensma given?",), "answer"),
+        ("and for a 12 kg toddler?", ("What dose of risdiplam does my baby need?",), "refusal"),
+    ],
+)
+def test_every_kind_of_reply_over_the_api(client, question, history, kind):
+    reply = ask(client, question, history)
+    assert reply["kind"] == kind, reply["safety"]
+    if kind == "emergency":
+        assert "112" in reply["text"].split("\n")[0]
+    if question.startswith("how long"):
+        assert "about one hour" in reply["quotes"][0]["text"]
+
+
+def test_bad_input_is_refused_with_a_clear_message(client):
+    with pytest.raises(Exception, match="empty"):
+        ask(client, "   ")
+    with pytest.raises(Exception, match="JSON list"):
+        client.predict("What is SMA?", "not json", api_name="/ask")
+    long = ask(client, "What is SMA type 2? " + "We have so many questions. " * 200)
+    assert long["kind"] in ("answer", "no_answer") and "first 2,000" in long["notes"][0]
+
+
+def test_feedback_is_stored_with_the_index_version(client, server):
+    row = client.predict(
+        "up", "What is SMA type 2?", "[]", "Clear, thank you", api_name="/feedback"
+    )
+    assert row["id"] >= 1
+    with sqlite3.connect(server.config.feedback_db) as db:
+        vote, comment, question, kind, version = db.execute(
+            "SELECT vote, comment, question, reply_kind, index_version FROM feedback WHERE id = ?",
+            (row["id"],),
+        ).fetchone()
+    assert (vote, comment, question, kind) == (
+        "up",
+        "Clear, thank you",
+        "What is SMA type 2?",
+        "answer",
+    )
+    assert version.startswith("v-")
+
+
+@pytest.mark.parametrize("endpoint", STAFF_ENDPOINTS)
+def test_staff_endpoints_refuse_without_the_password(client, endpoint):
+    for wrong in ("", "guess"):
+        with pytest.raises(Exception, match="password"):
+            client.predict(wrong, *STAFF_ENDPOINTS[endpoint], api_name=endpoint)
+
+
+def test_staff_see_why_the_bot_replied(client):
+    summary, _, safety, _, _ = client.predict(
+        app_server.PASSWORD, "Should we stop his Spinraza?", "", api_name="/staff_test"
+    )
+    assert "refusal" in summary and safety["rule"] == "personal decision"
+    summary, _, safety, candidates, quotes = client.predict(
+        app_server.PASSWORD, "How is Zolgensma given?", "", api_name="/staff_test"
+    )
+    assert "answer" in summary and "ms" in summary
+    assert candidates["data"] and quotes["data"][0][1] == "zolgensma-is-it-a-cure"
+
+
+def test_staff_review_feedback_newest_first_and_export_csv(client, server):
+    client.predict("down", "What is SMA type 1?", "[]", "too long", api_name="/feedback")
+    table = client.predict(app_server.PASSWORD, api_name="/staff_feedback")
+    assert table["data"][0][1] == "👎" and table["data"][0][2] == "too long"
+    path = client.predict(app_server.PASSWORD, api_name="/staff_feedback_csv")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert text.splitlines()[0].startswith("id,created,vote,comment,question")
+    assert "too long" in text
+
+
+def test_source_page_highlights_the_quote_and_escapes_the_document(server, client):
+    q = ask(client, "Is Zolgensma a cure for SMA?")["quotes"][0]
+    url = f"{server.url}source/{q['doc_id']}?start={q['start']}&end={q['end']}"
+    page = urllib.request.urlopen(url).read().decode()
+    assert f'<mark id="quote">{q["text"]}</mark>' in page
+    assert "medically reviewed drug information" in page
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{server.url}source/nope?start=0&end=5")
+    assert err.value.code == 404
+
+
+def test_eval_url_matches_the_in_process_run(server, tmp_path):
+    rows = [
+        {
+            "id": "a",
+            "question": "What is SMA type 2?",
+            "expect": "answer",
+            "sources": ["neurolife-sma-rehabilitation"],
+            "must_quote": ["sit but do not walk"],
+        },
+        {"id": "b", "question": "Should we switch to Evrysdi?", "expect": "refusal"},
+        {
+            "id": "c",
+            "question": "how is it given?",
+            "history": ["What is Zolgensma?"],
+            "expect": "answer",
+            "sources": ["zolgensma-is-it-a-cure"],
+        },
+    ]
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    flags = ["--corpus", str(server.config.corpus_dir), "--index", str(server.config.index_dir)]
+    runs = []
+    for extra in (["--url", server.url], []):
+        result = CliRunner().invoke(main, ["eval", *flags, "--set", str(small), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        metrics = json.loads(result.stdout)["sets"]["small"]["all"]
+        runs.append({k: v for k, v in metrics.items() if not k.startswith("latency")})
+    assert runs[0] == runs[1]
+    assert runs[0]["accuracy"] == 1.0
+
+
+def test_staff_add_a_document_and_rebuild_while_families_keep_answers(client, server, tmp_path):
+    pw = app_server.PASSWORD
+    broken = tmp_path / "leaflet.pdf"
+    broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    with pytest.raises(Exception, match="damaged or unreadable"):
+        client.predict(
+            pw, handle_file(str(broken)), "Leaflet", "", "other", "", api_name="/staff_add_document"
+        )
+    good = tmp_path / "hydrotherapy-leaflet.pdf"
+    good.write_bytes(
+        make_pdf(
+            [
+                [
+                    "Hydrotherapy for SMA",
+                    "Warm water pool sessions help children",
+                    "with SMA move their arms and legs with less effort.",
+                ]
+            ]
+        )
+    )
+    added, table = client.predict(
+        pw,
+        handle_file(str(good)),
+        "Hydrotherapy and SMA",
+        "Example Physio Team",
+        "patient_organisation",
+        "2025-01-01",
+        api_name="/staff_add_document",
+    )
+    assert "hydrotherapy-leaflet" in added
+    assert any(
+        row[0] == "hydrotherapy-leaflet" and row[4] == "not indexed yet" for row in table["data"]
+    )
+
+    answers_during = []
+    rebuild = threading.Thread(
+        target=lambda: answers_during.append(client.predict(pw, api_name="/staff_rebuild"))
+    )
+    rebuild.start()
+    during = ask(Client(server.url, verbose=False), "What is SMA type 2?")  # old index serves
+    rebuild.join(timeout=180)
+    assert during["kind"] == "answer"
+    summary, table = answers_during[0]
+    assert "Index updated" in summary and "added hydrotherapy-leaflet.pdf" in summary
+    reply = ask(client, "Do warm water pool sessions help children with SMA move?")
+    assert reply["kind"] == "answer"
+    assert reply["quotes"][0]["doc_id"] == "hydrotherapy-leaflet"
+    assert reply["sources"][0]["kind_label"] == "patient organisation"
+    assert reply["quotes"][0]["page"] == 1
+
+
+def test_the_staff_view_is_off_without_a_password(built, tmp_path):
+    srv = app_server.start(built, tmp_path, password=None)
+    try:
+        client = Client(srv.url, verbose=False)
+        with pytest.raises(Exception, match="staff view is off"):
+            client.predict("anything", api_name="/staff_feedback")
+        page = urllib.request.urlopen(f"{srv.url}staff").read().decode()
+        assert page  # the page itself loads; it shows how to turn the view on
+    finally:
+        srv.stop()
