@@ -21,7 +21,7 @@ from bot import question as question_
 from bot.config import Config
 from bot.embedding import Embedder
 from bot.errors import IndexMismatch
-from bot.indexer import corpus_differences, settings_differences
+from bot.freshness import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.retrieval import Retriever

@@ -177,84 +177,16 @@ def chat(corpus, index_dir, model):
 )
 def eval_(corpus, index_dir, model, sets, as_json, out, mins, maxs, no_defaults, url, compare):
     """Score the bot on question sets: behaviour, retrieval, quotes, latency."""
-    from tqdm import tqdm
-
-    from bot.config import PROJECT_ROOT
-    from bot.corpus import load_corpus
-    from evals import report
-    from evals.run import (
-        check,
-        collect_local,
-        collect_remote,
-        parse_thresholds,
-        project_thresholds,
-        score,
-        table,
-    )
-    from evals.run import compare as compare_runs
-    from evals.sets import DEFAULT_SET, load_set
+    from evals.command import main as run_eval
 
     config = make_config(corpus, index_dir, model)
     try:
-        question_sets = [load_set(p) for p in (sets or [DEFAULT_SET])]  # all valid, or none runs
-        extra_min, extra_max = parse_thresholds(mins), parse_thresholds(maxs)
-        old = json.loads(compare.read_text()) if compare else None
-        documents = {d.id: d.text for d in load_corpus(config.corpus_dir).documents}
-        bot = None if url else load_bot(config)
-        results, failed = {}, []
-        for qs in question_sets:
-
-            def progress(items, name=qs.name):
-                return tqdm(items, desc=name, unit="q", leave=False, file=sys.stderr)
-
-            replies = (
-                collect_remote(url, qs.items, progress)
-                if url
-                else collect_local(bot, qs.items, progress)
-            )
-            scored = score(qs.items, replies, documents)
-            lo, hi = (
-                ({}, {})
-                if no_defaults
-                else project_thresholds(qs.name, PROJECT_ROOT / "pyproject.toml")
-            )
-            missed = check(scored, {**lo, **extra_min}, {**hi, **extra_max})
-            failed += [f"{qs.name}: {m}" for m in missed]
-            results[qs.name] = scored
-            if not as_json:
-                click.echo(table(qs.name, scored))
-                click.echo(f"  thresholds: {'all met' if not missed else '; '.join(missed)}\n")
-            if old is not None and not as_json:
-                previous = old.get("sets", {}).get(qs.name, old)
-                click.echo(compare_runs(previous, scored) + "\n")
-            if out:
-                folder = out / qs.name if len(question_sets) > 1 else out
-                _write_run(
-                    folder,
-                    qs,
-                    replies,
-                    scored,
-                    report.render(qs.name, qs.items, replies, scored, missed),
-                )
-                if not as_json:
-                    click.echo(f"  wrote {folder}/report.html, metrics.json, replies.jsonl\n")
+        status = run_eval(
+            config, load_bot, sets, as_json, out, mins, maxs, no_defaults, url, compare, click.echo
+        )
     except SmabotError as err:
         fail(err)
-    if as_json:
-        click.echo(json.dumps({"sets": results}, ensure_ascii=False))
-    for line in failed:
-        click.echo(f"smabot eval: threshold missed: {line}", err=True)
-    sys.exit(1 if failed else 0)
-
-
-def _write_run(folder: Path, qs, replies: list[dict], scored: dict, html: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "replies.jsonl").open("w", encoding="utf-8") as f:
-        for it, reply in zip(qs.items, replies, strict=True):
-            row = {"id": it.id, "question": it.question, "expect": list(it.expect), "reply": reply}
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (folder / "metrics.json").write_text(json.dumps(scored, indent=2, ensure_ascii=False))
-    (folder / "report.html").write_text(html, encoding="utf-8")
+    sys.exit(status)
 
 
 @main.command()

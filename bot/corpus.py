@@ -1,12 +1,8 @@
 """The corpus: document files in one folder, described by `sources.json` beside them.
 
-A document's id is its file stem. `sources.json` maps ids to metadata:
-
-    {"zolgensma-is-it-a-cure": {"title": "...", "publisher": "...",
-                                "kind": "reviewed_drug_info", "reviewed": "2023-12-29"}}
-
-A document without an entry still works: its title is its first line (or its id), its
-publisher "unknown publisher", its kind "other". A document that cannot be read is
+A document's id is its file stem; its metadata comes from `sources.json` (see
+`bot.sources`). A document without an entry still works: its title is its first line
+(or its id), its publisher "unknown publisher", its kind "other". A document that cannot be read is
 reported in `Corpus.problems` and left out, so one broken file does not stop the rest.
 """
 
@@ -14,86 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
 
 from bot.errors import ConfigError, DocumentError
+from bot.fileio import atomic_write
 from bot.formats import SUPPORTED_SUFFIXES, extract
-
-METADATA_FILE = "sources.json"
-
-SourceKind = Literal[
-    "reviewed_drug_info",
-    "reviewed_reference",
-    "public_health_agency",
-    "patient_organisation",
-    "research",
-    "clinic_page",
-    "clinic_marketing",
-    "news",
-    "other",
-]
-
-# Plain labels shown to families next to each source.
-KIND_LABELS: dict[str, str] = {
-    "reviewed_drug_info": "medically reviewed drug information",
-    "reviewed_reference": "medically reviewed reference",
-    "public_health_agency": "public health agency",
-    "patient_organisation": "patient organisation",
-    "research": "research publication",
-    "clinic_page": "clinic's own page",
-    "clinic_marketing": "clinic's promotional article",
-    "news": "news article",
-    "other": "other source",
-}
-PROMOTIONAL_KINDS = frozenset({"clinic_page", "clinic_marketing"})
-
-
-@dataclass(frozen=True)
-class SourceMeta:
-    title: str
-    publisher: str = "unknown publisher"
-    kind: SourceKind = "other"
-    reviewed: str | None = None  # ISO date of the last medical review or update, if known
-    url: str | None = None
-    notes: str | None = None
-    suggested_questions: tuple[str, ...] = ()  # questions this document answers well
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def promotional(self) -> bool:
-        return self.kind in PROMOTIONAL_KINDS
-
-    def to_json(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, ())}
-        if self.suggested_questions:
-            data["suggested_questions"] = list(self.suggested_questions)
-        return data
-
-    @classmethod
-    def from_json(cls, doc_id: str, data: dict) -> SourceMeta:
-        if not isinstance(data, dict):
-            raise ConfigError(f"{METADATA_FILE}: the entry for {doc_id!r} must be an object.")
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
-        if unknown:
-            raise ConfigError(f"{METADATA_FILE}: {doc_id!r} has unknown fields {sorted(unknown)}.")
-        kind = data.get("kind", "other")
-        if kind not in get_args(SourceKind):
-            raise ConfigError(
-                f"{METADATA_FILE}: {doc_id!r} has kind {kind!r}.",
-                f"Use one of: {', '.join(get_args(SourceKind))}.",
-            )
-        fields = dict(data)
-        fields["suggested_questions"] = tuple(data.get("suggested_questions", ()))
-        fields.setdefault("title", doc_id)
-        return cls(**fields)
+from bot.sources import SourceMeta, read_metadata, read_metadata_raw, write_metadata
 
 
 @dataclass(frozen=True)
@@ -131,7 +55,7 @@ def fingerprint(folder: Path) -> dict[str, str]:
     This is what an index records and is compared against to tell whether the corpus
     changed; it covers every candidate file, including ones that fail to parse.
     """
-    raw = _read_metadata_raw(folder)
+    raw = read_metadata_raw(folder)
     return {p.name: entry_hash(_file_sha256(p), raw.get(p.stem)) for p in _candidate_files(folder)}
 
 
@@ -192,39 +116,6 @@ def load_corpus(folder: Path) -> Corpus:
     return corpus
 
 
-def _read_metadata_raw(folder: Path) -> dict:
-    path = folder / METADATA_FILE
-    if not path.exists():
-        return {}
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        where = (
-            f" at line {err.lineno}, column {err.colno} ({err.msg})"
-            if isinstance(err, json.JSONDecodeError)
-            else ""
-        )
-        raise ConfigError(
-            f"{path}: invalid JSON{where}.",
-            "Fix the file, or delete it to use default metadata.",
-        ) from err
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected an object mapping document ids to metadata.")
-    return raw
-
-
-def read_metadata(folder: Path) -> dict[str, SourceMeta]:
-    return {
-        doc_id: SourceMeta.from_json(doc_id, entry)
-        for doc_id, entry in _read_metadata_raw(folder).items()
-    }
-
-
-def write_metadata(folder: Path, metadata: dict[str, SourceMeta]) -> None:
-    data = {k: metadata[k].to_json() for k in sorted(metadata)}
-    atomic_write(folder / METADATA_FILE, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
@@ -250,7 +141,7 @@ def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> 
         )
     if not stem:
         raise DocumentError(f"{name}: the file name needs letters or digits.")
-    existing = {p.stem for p in _candidate_files(folder)} | set(_read_metadata_raw(folder))
+    existing = {p.stem for p in _candidate_files(folder)} | set(read_metadata_raw(folder))
     if stem in existing:
         raise DocumentError(
             f"A document with the id {stem!r} is already in the corpus.",
@@ -278,21 +169,3 @@ def _guess_title(stem: str, text: str) -> str:
         if 3 <= len(line) <= 120 and sum(c.isalpha() for c in line) > len(line) / 2:
             return line
     return stem.replace("-", " ").replace("_", " ").capitalize()
-
-
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    mode = "wb" if isinstance(content, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,6 +11,7 @@ Vectors are float32 and L2-normalised, so inner product is cosine similarity.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -104,3 +105,30 @@ class Embedder:
     def encode_one(self, text: str) -> np.ndarray:
         """(dimension,) float32, L2-normalised."""
         return self.encode([text])[0]
+
+
+def text_key(text: str) -> str:
+    """The content hash an embedding is cached under."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def encode_with_cache(
+    embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], progress: bool
+) -> tuple[np.ndarray, int]:
+    """(len(texts), dim) float32 vectors, embedding only texts whose `text_key` is not in
+    `cache`; also returns how many were embedded. Unchanged text is never embedded twice."""
+    keys = [text_key(t) for t in texts]
+    missing = dict(
+        sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    )
+    if missing:
+        batch, pending = 32, list(missing.values())
+        steps = range(0, len(pending), batch)
+        if progress:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc="embedding", unit="batch", leave=False)
+        vectors = np.concatenate([embedder.encode(pending[i : i + batch]) for i in steps])
+        cache = {**cache, **dict(zip(missing, vectors, strict=True))}
+    vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
+    return np.ascontiguousarray(vectors, dtype=np.float32), len(missing)

@@ -1,8 +1,6 @@
-"""The index on disk: versioned, self-describing, written atomically.
+"""The files of one index version: written by `write_files`, read by `load_index`.
 
-    index/
-      CURRENT                 name of the live version, replaced atomically
-      v-20261121-101500-3f2a/ one complete build
+    index/v-20261121-101500-3f2a/   (published and verified by bot/versions.py)
         manifest.json         format version, model, dimension, encoding, chunk settings,
                               per-document content hashes, sha256 of every other file
         documents.json        each document's quotable text and metadata
@@ -16,18 +14,13 @@
         safety_examples.json, safety_vectors.npy   its training examples, embedded
         suggestions.json, suggestion_vectors.npy   questions the documents answer
 
-A build writes a new `v-*` folder under a temporary name, renames it into place and
-only then points `CURRENT` at it. An interrupted build (Ctrl-C, kill -9, full disk)
-leaves `CURRENT` on the previous version. Loading checks every file's sha256, so a
-damaged file is reported (`IndexCorrupt`) instead of producing wrong answers.
+Loading checks every file's sha256 first, so a damaged file is reported
+(`IndexCorrupt`, naming the fix) instead of producing wrong answers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +28,11 @@ from typing import Any
 import numpy as np
 
 from bot.chunking import Chunk
-from bot.corpus import Document, SourceMeta, atomic_write
-from bot.errors import IndexCorrupt, IndexMissing
+from bot.corpus import Document
+from bot.errors import IndexCorrupt
 from bot.lexical import Lexical
-
-FORMAT_VERSION = 1
-POINTER = "CURRENT"
-BUILD_PREFIX = ".build-"
-FIX_REBUILD = "Run `smabot index --rebuild` to build it again."
+from bot.sources import SourceMeta
+from bot.versions import FIX_REBUILD, read_manifest, verify_files
 
 
 @dataclass(frozen=True)
@@ -80,14 +70,6 @@ class IndexData:
         return self.documents[doc_id].text[start:end]
 
 
-def current_version(index_dir: Path) -> Path | None:
-    pointer = index_dir / POINTER
-    if not pointer.exists():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    return index_dir / name if name else None
-
-
 def make_faiss_index(vectors: np.ndarray, kind: str = "auto"):
     """Exact inner product (`flat`) for small corpora, HNSW for large ones."""
     import faiss
@@ -103,72 +85,63 @@ def make_faiss_index(vectors: np.ndarray, kind: str = "auto"):
     return index
 
 
-def write_version(
-    index_dir: Path, version: str, write_files: Callable[[Path], dict[str, Any]]
-) -> Path:
-    """Run `write_files(tmp)` (returns the manifest), then publish it as `version`."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"{BUILD_PREFIX}{version}"
-    final = index_dir / version
-    try:
-        tmp.mkdir()
-        manifest = write_files(tmp)
-        manifest["files"] = {
-            str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
-        atomic_write(tmp / "manifest.json", json.dumps(manifest, indent=2))
-        tmp.rename(final)
-        atomic_write(index_dir / POINTER, version + "\n")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if final.exists() and current_version(index_dir) != final:
-            shutil.rmtree(final, ignore_errors=True)
-        raise
-    return final
+@dataclass
+class IndexParts:
+    """Everything one version holds, as the indexer made it."""
+
+    documents: list[Document]
+    chunks: list[Chunk]
+    units: list[IndexedUnit]
+    view_owner: list[int]  # view i belongs to units[view_owner[i]]
+    view_texts: list[str]
+    chunk_vectors: np.ndarray  # (n_chunks, dim) float32
+    view_vectors: np.ndarray  # (n_views, dim) float32
+    examples: list[tuple[str, str]]  # safety classifier training (text, label)
+    example_vectors: np.ndarray  # (n_examples, dim) float32
+    suggestions: list[str]
+    suggestion_vectors: np.ndarray  # (n_suggestions, dim) float32
+    lexical: Lexical
+    safety: dict[str, np.ndarray]
 
 
-def remove_stale(index_dir: Path) -> None:
-    """Delete unfinished builds and versions other than the current one."""
-    live = current_version(index_dir)
-    for path in index_dir.iterdir() if index_dir.exists() else ():
-        ours = path.name.startswith(BUILD_PREFIX) or path.name.startswith("v-")
-        if path.is_dir() and ours and path != live:
-            shutil.rmtree(path, ignore_errors=True)
+def write_files(folder: Path, parts: IndexParts) -> None:
+    """Every file of a version but the manifest, which bot/versions.py completes."""
+    import faiss
 
+    def dump(name: str, data: object) -> None:
+        (folder / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
-def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
-    folder = current_version(index_dir)
-    if folder is None:
-        raise IndexMissing(f"No index has been built in {index_dir} yet.", "Run `smabot index`.")
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise IndexCorrupt(f"The index {folder.name} has no manifest.", FIX_REBUILD) from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise IndexCorrupt(f"The manifest of index {folder.name} is damaged.", FIX_REBUILD) from err
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorrupt(
-            f"The index {folder.name} has format {manifest.get('format_version')!r}; "
-            f"this smabot reads format {FORMAT_VERSION}.",
-            FIX_REBUILD,
-        )
-    return folder, manifest
-
-
-def verify_files(folder: Path, manifest: dict[str, Any]) -> None:
-    """Raise IndexCorrupt unless every file the manifest lists is present and intact."""
-    files = manifest.get("files")
-    if not files:
-        raise IndexCorrupt(f"The manifest of index {folder.name} lists no files.", FIX_REBUILD)
-    for name, digest in files.items():
-        path = folder / name
-        if not path.is_file():
-            raise IndexCorrupt(f"Index file {name} is missing from {folder.name}.", FIX_REBUILD)
-        if _sha256(path) != digest:
-            raise IndexCorrupt(
-                f"Index file {name} in {folder.name} is damaged (its checksum does not match).",
-                FIX_REBUILD,
-            )
+    dump(
+        "documents.json",
+        {
+            d.id: {
+                "filename": d.filename,
+                "text": d.text,
+                "meta": d.meta.to_json(),
+                "sha256": d.sha256,
+                "page_starts": list(d.page_starts),
+            }
+            for d in parts.documents
+        },
+    )
+    dump("chunks.json", [[c.doc_id, c.start, c.end, c.heading, c.n_tokens] for c in parts.chunks])
+    dump(
+        "units.json",
+        [
+            [u.doc_id, u.start, u.end, u.kind, u.line, u.heading, list(u.chunk_ids)]
+            for u in parts.units
+        ],
+    )
+    dump("unit_views.json", list(zip(parts.view_owner, parts.view_texts, strict=True)))
+    dump("safety_examples.json", parts.examples)
+    dump("suggestions.json", parts.suggestions)
+    np.save(folder / "chunk_vectors.npy", parts.chunk_vectors)
+    np.save(folder / "view_vectors.npy", parts.view_vectors)
+    np.save(folder / "safety_vectors.npy", parts.example_vectors)
+    np.save(folder / "suggestion_vectors.npy", parts.suggestion_vectors)
+    faiss.write_index(make_faiss_index(parts.chunk_vectors), str(folder / "chunks.faiss"))
+    parts.lexical.save(folder / "lexical")
+    np.savez(folder / "safety.npz", **parts.safety)
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -262,11 +235,3 @@ def read_embedded_texts(index_dir: Path) -> list[tuple[str, np.ndarray]]:
             for row, v in zip(rows, matrix, strict=True)
         ]
     return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

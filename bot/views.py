@@ -1,4 +1,7 @@
-"""The texts a quotable unit is embedded as: its views.
+"""What gets embedded: the corpus's chunks, and each quotable unit in several views.
+
+`plan_embeddings` cuts every document into chunks (bot/chunking.py) and quotable units
+(bot/segment.py) and lists the texts to embed.
 
 A unit is quoted as one exact span, but one vector of that span can miss what the
 unit is about. So each unit is embedded several ways, and its similarity to a question
@@ -18,7 +21,14 @@ Views are computed at index time; a question still costs one embedding.
 
 from __future__ import annotations
 
-from bot.segment import Unit
+from dataclasses import dataclass, field
+
+from bot.chunking import Chunk, chunk_document, embedding_text
+from bot.config import ChunkSettings
+from bot.corpus import Corpus
+from bot.embedding import Embedder
+from bot.segment import Unit, segment
+from bot.store import IndexedUnit
 
 
 def unit_views(text: str, unit: Unit) -> list[str]:
@@ -32,3 +42,46 @@ def unit_views(text: str, unit: Unit) -> list[str]:
         for s, e in unit.items:
             views.append(f"{lead} {text[s:e].lstrip('-–•*·▪◦‣ ').strip()}")
     return list(dict.fromkeys(views))
+
+
+@dataclass
+class EmbeddingPlan:
+    """The corpus cut into what gets embedded."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    units: list[IndexedUnit] = field(default_factory=list)
+    chunk_texts: list[str] = field(default_factory=list)  # title + heading + chunk
+    view_texts: list[str] = field(default_factory=list)  # see bot/views.py
+    view_owner: list[int] = field(default_factory=list)  # view i belongs to units[owner[i]]
+
+
+def plan_embeddings(
+    corpus: Corpus, settings: ChunkSettings, embedder: Embedder, progress: bool = False
+) -> EmbeddingPlan:
+    """Chunks and units of every document, with the texts to embed for each."""
+    cut = EmbeddingPlan()
+    documents = corpus.documents
+    if progress:
+        from tqdm import tqdm
+
+        documents = tqdm(documents, desc="segmenting", unit="doc", leave=False)
+    for doc in documents:
+        seg = segment(doc.text)
+        doc_chunks = chunk_document(doc.id, doc.text, seg, doc.meta.title, settings, embedder.fits)
+        first = len(cut.chunks)
+        cut.chunks.extend(doc_chunks)
+        cut.chunk_texts += [
+            embedding_text(doc.meta.title, c.heading, doc.text[c.start : c.end]) for c in doc_chunks
+        ]
+        for u in seg.units:
+            inside = tuple(
+                first + i for i, c in enumerate(doc_chunks) if c.start < u.end and u.start < c.end
+            )
+            if not inside:  # a unit outside every chunk could never be retrieved
+                continue
+            owner = len(cut.units)
+            cut.units.append(IndexedUnit(doc.id, u.start, u.end, u.kind, u.line, u.heading, inside))
+            for view in unit_views(doc.text, u):
+                cut.view_texts.append(view)
+                cut.view_owner.append(owner)
+    return cut

@@ -107,12 +107,16 @@ def test_a_parent_sees_a_quote_opens_its_source_and_rates_it(server, browser):
     browser.switch_to.window(chat_tab)
 
     # the rating buttons sit beside the last bot message, not inside it
-    browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Like']")[-1].click()
+    likes = wait(
+        browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Like']")
+    )
+    likes[-1].click()
     note = wait(browser, lambda d: d.find_element(By.ID, "feedback-note"))
     wait(browser, lambda d: "saved" in note.text)
-    comment = browser.find_element(By.CSS_SELECTOR, "#comment textarea")
+    # the comment box appears with the note, but not necessarily in the same frame
+    comment = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#comment textarea"))
     comment.send_keys("Clear and short, thank you")
-    browser.find_element(By.ID, "comment-send").click()
+    wait(browser, lambda d: d.find_element(By.ID, "comment-send")).click()
     wait(browser, lambda d: "comment was saved" in d.find_element(By.ID, "feedback-note").text)
     path = shot(browser, "chat-answer.png")
     assert path.stat().st_size > 10_000
@@ -171,3 +175,22 @@ def test_staff_view_opens_with_the_password(server, browser):
     )
     assert tab.is_displayed()
     shot(browser, "staff.png")
+
+
+def test_follow_ups_and_related_questions_in_the_chat(server, browser):
+    browser.get(server.url)
+    ask(browser, "Is Zolgensma a cure for SMA?")
+    ask(browser, "how is it given?")
+    assert "intravenous" in last_bot_message(browser).text
+    related = wait(
+        browser,
+        lambda d: [
+            b for b in d.find_elements(By.CSS_SELECTOR, "#related button") if b.is_displayed()
+        ],
+    )
+    n = len(browser.find_elements(By.CSS_SELECTOR, "#chat .message-row.bot-row"))
+    question = related[0].text
+    related[0].click()
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chat .message-row.bot-row")) > n)
+    user = browser.find_elements(By.CSS_SELECTOR, "#chat .message-row.user-row")[-1]
+    assert user.text.strip() == question

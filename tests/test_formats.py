@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import load_corpus, read_metadata
+from bot.corpus import load_corpus
 from bot.errors import ConfigError, DocumentError
 from bot.formats import decode_text, extract
+from bot.sources import read_metadata
 from tests.pdfmaker import make_pdf
 
 TEXT = "Zolgensma is given once.\r\nCafé — naïve “quotes”.\n"

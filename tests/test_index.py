@@ -20,7 +20,8 @@ from bot.config import ChunkSettings, Config
 from bot.embedding import Embedder
 from bot.errors import IndexCorrupt, IndexMismatch, IndexMissing, SmabotError
 from bot.indexer import build_index
-from bot.store import current_version, load_index, make_faiss_index
+from bot.store import load_index, make_faiss_index
+from bot.versions import FORMAT_VERSION, current_version
 
 
 def _build(config: Config, embedder: Embedder, **kw):
@@ -30,7 +31,7 @@ def _build(config: Config, embedder: Embedder, **kw):
 def test_manifest_describes_the_index(built):
     folder = current_version(built.index_dir)
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["format_version"] == bot.store.FORMAT_VERSION
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {
         "id": "sentence-transformers/all-MiniLM-L6-v2",
         "dimension": 384,

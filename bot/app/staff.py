@@ -24,8 +24,9 @@ import gradio as gr
 
 from bot.app.chat import chat_markdown
 from bot.app.state import PASSWORD_VARIABLE, AppState
-from bot.corpus import SourceKind, SourceMeta, add_document, load_corpus
+from bot.corpus import add_document, load_corpus
 from bot.errors import SmabotError
+from bot.sources import SourceKind, SourceMeta
 
 OFF = (
     f"### The staff view is off\n\nStart the app with the environment variable "
@@ -252,31 +253,26 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
 
         def evaluate(pw: str, path: str | None, progress=gr.Progress(track_tqdm=True)):
             check(state, pw)
-            from evals import report as report_
-            from evals.run import check as check_thresholds
-            from evals.run import collect_local, project_thresholds, score, table
+            from evals.command import run_set
+            from evals.run import collect_local, table
             from evals.sets import load_set
 
             try:
                 qs = load_set(Path(path) if path else DEFAULT_SET)
             except SmabotError as err:
                 raise gr.Error(str(err)) from err
-            replies = collect_local(state.bot, qs.items, progress.tqdm)
-            documents = {d: state.bot.data.documents[d].text for d in state.bot.data.documents}
-            scored = score(qs.items, replies, documents)
-            from bot.config import PROJECT_ROOT
-
-            lo, hi = project_thresholds(qs.name, PROJECT_ROOT / "pyproject.toml")
-            missed = check_thresholds(scored, lo, hi)
-            page = report_.render(qs.name, qs.items, replies, scored, missed)
+            bot = state.bot
+            documents = {d: doc.text for d, doc in bot.data.documents.items()}
+            run = run_set(qs, lambda items: collect_local(bot, items, progress.tqdm), documents)
+            page = run.report()
             out = Path(tempfile.mkdtemp(prefix="smabot-eval-")) / f"{qs.name}-report.html"
             out.write_text(page, encoding="utf-8")
             frame = (
                 f"<iframe title='report' style='width:100%;height:80vh;border:1px solid #ddd'"
                 f" srcdoc='{html.escape(page, quote=True)}'></iframe>"
             )
-            verdict = "all thresholds met" if not missed else "missed: " + "; ".join(missed)
-            return f"{table(qs.name, scored)}\n\n{verdict}", str(out), frame
+            verdict = "all thresholds met" if not run.missed else "missed: " + "; ".join(run.missed)
+            return f"{table(qs.name, run.scored)}\n\n{verdict}", str(out), frame
 
         run.click(
             evaluate,
