@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from gradio_client import Client, handle_file
 
 from bot.cli import main
+from bot.config import PROJECT_ROOT
 from tests import app_server
 from tests.conftest import corpus_text
 from tests.pdfmaker import make_pdf
@@ -259,3 +262,28 @@ def test_the_staff_view_is_off_without_a_password(built, tmp_path):
         assert page  # the page itself loads; it shows how to turn the view on
     finally:
         srv.stop()
+
+
+def _files_containing(marker: str, *roots: Path) -> list[Path]:
+    hits = []
+    for root in roots:
+        for path in root.rglob("*") if root.exists() else ():
+            if path.is_file() and marker.encode() in path.read_bytes():
+                hits.append(path)
+    return hits
+
+
+def test_no_message_text_is_written_unless_feedback_is_given(client, server):
+    marker = "zebra-7731-privacy-marker"
+    reply = ask(client, f"What is SMA type 2? {marker}")
+    assert reply["kind"] in ("answer", "no_answer")
+    app_root = server.config.corpus_dir.parent  # corpus, index, feedback db, app.log
+    places = (app_root, PROJECT_ROOT / ".gradio", Path(tempfile.gettempdir()) / "gradio")
+    assert _files_containing(marker, *places) == []
+    client.predict("down", f"What is SMA type 2? {marker}", "[]", "", api_name="/feedback")
+    assert [p.name for p in _files_containing(marker, *places)] in (
+        [server.config.feedback_db.name],
+        # SQLite in WAL mode may hold the new row in its write-ahead log first
+        [server.config.feedback_db.name + "-wal"],
+        sorted([server.config.feedback_db.name, server.config.feedback_db.name + "-wal"]),
+    )
