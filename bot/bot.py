@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from bot import question as question_
 from bot.config import Config
 from bot.embedding import Embedder
-from bot.errors import IndexMismatch
+from bot.errors import IndexMismatch, IndexMissing, SmabotError
 from bot.freshness import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
@@ -42,7 +42,7 @@ class Bot:
         self.data = data
         self.embedder = embedder
         self.retriever = Retriever(data, config.answers)
-        self.selector = QuoteSelector(data, config.answers)
+        self.selector = QuoteSelector(data, config.answers, self.retriever.unit_terms)
         self.guard = Guard(data.safety, config.safety, data.lexical.topic_terms)
 
     @classmethod
@@ -70,6 +70,27 @@ class Bot:
             )
         embedder.encode_one("warm-up")  # load the model now, not on the first question
         return cls(config, data, embedder)
+
+    @classmethod
+    def load_or_build(
+        cls,
+        config: Config,
+        *,
+        rebuild_on: tuple[type[SmabotError], ...] = (IndexMissing,),
+        echo: Callable[[str], None] = print,
+    ) -> Bot:
+        """Load the index; if that fails with one of `rebuild_on`, say so, build it, load."""
+        try:
+            return cls.load(config)
+        except rebuild_on as err:
+            from bot.indexer import build_index
+
+            if isinstance(err, IndexMissing):
+                echo("No index yet: building it first (once; about 20 s)…")
+            else:
+                echo(f"{err.message} Building the index again first (about 20 s)…")
+            echo(build_index(config, echo=echo).describe())
+            return cls.load(config)
 
     @property
     def version(self) -> str:
@@ -143,13 +164,20 @@ class Bot:
         reply.safety = safety.to_json()
         return reply
 
-    def _retrieve(self, query_text: str, query: np.ndarray, notes: list[str]) -> Reply:
-        terms = self.data.lexical.tokens(query_text)
-        candidates, chunks = self.retriever.candidates(query, terms)
+    def passages(self, query_text: str, query: np.ndarray):
+        """(candidates, chunks, spans to quote, answer decision) for a question's text and
+        its (dim,) embedding: retrieval, quote selection and the no-answer rule."""
+        lexical = self.data.lexical
+        terms = lexical.tokens(query_text)
+        weights = lexical.term_weights(lexical.informative(terms))  # shared by both steps
+        candidates, chunks = self.retriever.candidates(query, terms, weights)
         spans = self.selector.select(candidates)
         # never quote a passage that reads as instructions for a particular person
         spans = [sp for sp in spans if not instructs(self.data.text(sp.doc_id, sp.start, sp.end))]
-        decision = self.selector.decide(candidates, spans, terms)
+        return candidates, chunks, spans, self.selector.decide(candidates, spans, weights)
+
+    def _retrieve(self, query_text: str, query: np.ndarray, notes: list[str]) -> Reply:
+        candidates, chunks, spans, decision = self.passages(query_text, query)
         debug = {
             "query": query_text,
             "decision": {

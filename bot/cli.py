@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from bot.config import Config
-from bot.errors import IndexMissing, QuestionError, SmabotError
+from bot.errors import QuestionError, SmabotError
 
 _settings = [
     click.option(
@@ -202,20 +202,12 @@ def app(corpus, index_dir, model):
 
 
 def load_bot(config: Config):
-    """The bot for `config`, building the index first when there is none yet."""
+    """The bot for `config`, building the index first when there is none yet (a stale or
+    damaged index is refused with its fix, as `ask` promises)."""
     from bot.bot import Bot
 
     try:
-        try:
-            return Bot.load(config)
-        except IndexMissing:
-            click.echo("No index yet: building it first (once; about 10 s on a laptop)…", err=True)
-            from bot.indexer import build_index
-
-            click.echo(
-                build_index(config, echo=lambda m: click.echo(m, err=True)).describe(), err=True
-            )
-            return Bot.load(config)
+        return Bot.load_or_build(config, echo=lambda m: click.echo(m, err=True))
     except SmabotError as err:
         fail(err)
 

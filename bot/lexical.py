@@ -53,6 +53,10 @@ recently lately currently now today yesterday ago week weeks day days month mont
 )
 
 
+# {query term: (idf, the corpus terms that match it)}
+TermWeights = dict[str, tuple[float, tuple[str, ...]]]
+
+
 class Lexical:
     def __init__(
         self,
@@ -144,7 +148,7 @@ class Lexical:
             return np.zeros(self.n_chunks, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 
-    def term_weights(self, query_tokens: Sequence[str]) -> dict[str, tuple[float, tuple[str, ...]]]:
+    def term_weights(self, query_tokens: Sequence[str]) -> TermWeights:
         """{query term: (idf, matching corpus terms)}; unseen terms weigh the most."""
         out = {}
         for t in set(query_tokens):
@@ -153,9 +157,7 @@ class Lexical:
             out[t] = (idf, matches)
         return out
 
-    def coverage(
-        self, weights: dict[str, tuple[float, tuple[str, ...]]], passage_tokens: set[str]
-    ) -> float:
+    def coverage(self, weights: TermWeights, passage_tokens: set[str]) -> float:
         """idf-weighted share of the query terms found in the passage, 0..1."""
         total = sum(w for w, _ in weights.values())
         if not total:

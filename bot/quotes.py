@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import AnswerSettings
+from bot.lexical import TermWeights
 from bot.retrieval import Candidate
 from bot.store import IndexData
 
@@ -43,10 +44,12 @@ class Decision:
 
 
 class QuoteSelector:
-    def __init__(self, data: IndexData, settings: AnswerSettings):
+    def __init__(self, data: IndexData, settings: AnswerSettings, unit_terms: list[set[str]]):
         self.data = data
         self.settings = settings
-        self.heading_terms = [set(data.lexical.tokens(u.heading or "")) for u in data.units]
+        # each unit's terms, its heading's included (Retriever.unit_terms): a span is its
+        # units' texts joined by whitespace, so its terms are theirs
+        self.unit_terms = unit_terms
 
     def select(self, candidates: list[Candidate]) -> list[Span]:
         s = self.settings
@@ -71,17 +74,14 @@ class QuoteSelector:
         ]
         return _merge_adjacent(spans, self.data)
 
-    def decide(self, candidates: list[Candidate], spans: list[Span], terms: list[str]) -> Decision:
+    def decide(
+        self, candidates: list[Candidate], spans: list[Span], weights: TermWeights
+    ) -> Decision:
+        """`weights`: the question's informative terms (`Lexical.term_weights`)."""
         s = self.settings
         if not candidates or not spans:
             return Decision(False, "no passage retrieved", 0.0, (), 1.0)
-        lexical = self.data.lexical
-        weights = lexical.term_weights(lexical.informative(terms))
-        covered: set[str] = set()
-        for span in spans:
-            covered |= set(lexical.tokens(self.data.text(span.doc_id, span.start, span.end)))
-            for u in span.units:
-                covered |= self.heading_terms[u]
+        covered = set().union(*(self.unit_terms[u] for span in spans for u in span.units))
         missing = tuple(
             sorted(
                 t for t, (_, matches) in weights.items() if not any(m in covered for m in matches)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.config import AnswerSettings
+from bot.lexical import TermWeights
 from bot.store import IndexData
 
 
@@ -78,9 +79,10 @@ class Retriever:
         return [RetrievedChunk(i, float(cos_all[i]), float(bm25[i])) for i in ids]
 
     def candidates(
-        self, query: np.ndarray, terms: list[str]
+        self, query: np.ndarray, terms: list[str], weights: TermWeights
     ) -> tuple[list[Candidate], list[RetrievedChunk]]:
-        """Units of the retrieved chunks, best first."""
+        """Units of the retrieved chunks, best first. `terms`: the question's tokens;
+        `weights`: `term_weights` of its informative ones (the answer decision uses them too)."""
         s = self.settings
         chunks = self.chunks(query, terms)
         if not chunks:
@@ -91,7 +93,6 @@ class Retriever:
         if not unit_ids:
             return [], chunks
         unit_cos = self.unit_cosines(query)[unit_ids]  # (n_candidates,)
-        weights = self.data.lexical.term_weights(self.data.lexical.informative(terms))
         out = []
         for u, ucos in zip(unit_ids, unit_cos, strict=True):
             best = max(

@@ -75,10 +75,7 @@ def outcomes(bot: Bot, items: list[Item]) -> list[Outcome]:
         score = d["candidates"][0]["score"] if d["candidates"] else 0.0
         # re-run the selection to see the quotes even when the current thresholds refuse
         text = bot.retrieval_text(it.question, list(it.history))
-        terms = bot.data.lexical.tokens(text)
-        cands, _ = bot.retriever.candidates(bot.embedder.encode_one(text), terms)
-        spans = bot.selector.select(cands)
-        decision = bot.selector.decide(cands, spans, terms)
+        _, _, spans, decision = bot.passages(text, bot.embedder.encode_one(text))
         quoted = normalise(" ".join(bot.data.text(s.doc_id, s.start, s.end) for s in spans))
         out.append(
             Outcome(

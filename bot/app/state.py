@@ -33,12 +33,9 @@ class AppState:
         """Load the index; build it first (saying why) if it is missing, stale or damaged."""
         from bot.errors import IndexCorrupt, IndexMismatch, IndexMissing
 
-        try:
-            bot = Bot.load(config)
-        except (IndexMissing, IndexMismatch, IndexCorrupt) as err:
-            echo(f"{err.message} Building the index first (about 20 s)…")
-            echo(build_index(config, echo=echo).describe())
-            bot = Bot.load(config)
+        bot = Bot.load_or_build(
+            config, rebuild_on=(IndexMissing, IndexMismatch, IndexCorrupt), echo=echo
+        )
         password = os.environ.get(PASSWORD_VARIABLE) or None
         return cls(config, bot, FeedbackStore(config.feedback_db), password)
 
