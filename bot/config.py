@@ -46,7 +46,7 @@ class AnswerSettings:
     """How passages are scored and when the bot says the documents don't cover it.
 
     The weights and `min_score` were calibrated on the `tune` split of
-    `evals/sets/dev.jsonl` with `python benchmarks/calibrate.py`; the `heldout` split
+    `evals/sets/dev.jsonl` with `python -m evals.calibrate`; the `heldout` split
     was never looked at while choosing them.
     """
 

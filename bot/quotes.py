@@ -92,20 +92,20 @@ class QuoteSelector:
         best = candidates[0].score
         if best >= s.confident_score:
             return Decision(
-                True, f"best passage scores {best:.2f} >= {s.confident_score}", best, missing, share
+                True, f"best passage scores {best:.3f} >= {s.confident_score}", best, missing, share
             )
         if best >= s.min_score and share <= s.max_missing:
             return Decision(
                 True,
-                f"best passage scores {best:.2f} and the quotes contain the question's key terms",
+                f"best passage scores {best:.3f} and the quotes contain the question's key terms",
                 best,
                 missing,
                 share,
             )
         why = (
-            f"best passage scores {best:.2f} < {s.min_score}"
+            f"best passage scores {best:.3f} < {s.min_score}"
             if best < s.min_score
-            else f"best passage scores {best:.2f} < {s.confident_score} and the quotes lack "
+            else f"best passage scores {best:.3f} < {s.confident_score} and the quotes lack "
             + ", ".join(repr(t) for t in missing)
         )
         return Decision(False, why, best, missing, share)

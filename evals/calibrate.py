@@ -71,16 +71,16 @@ def outcomes(bot: Bot, items: list[Item]) -> list[Outcome]:
     out = []
     for it in items:
         reply = bot.answer(it.question, it.history)
-        d = reply.debug
-        score = d["candidates"][0]["score"] if d["candidates"] else 0.0
         # re-run the selection to see the quotes even when the current thresholds refuse
         text = bot.retrieval_text(it.question, list(it.history))
         _, _, spans, decision = bot.passages(text, bot.embedder.encode_one(text))
         quoted = normalise(" ".join(bot.data.text(s.doc_id, s.start, s.end) for s in spans))
+        # a question the safety layer stops is never answered, whatever the thresholds
+        stopped = reply.kind not in ("answer", "no_answer")
         out.append(
             Outcome(
                 it,
-                score,
+                -np.inf if stopped else decision.best_score,
                 decision.missing_share,
                 bool(spans) and spans[0].doc_id in it.sources,
                 any(normalise(p) in quoted for p in it.must_quote),
@@ -89,11 +89,16 @@ def outcomes(bot: Bot, items: list[Item]) -> list[Outcome]:
     return out
 
 
+def answered(o: Outcome, confident: float, minimum: float, max_missing: float) -> bool:
+    """The bot's answer decision (bot/quotes.py) replayed on a recorded outcome."""
+    return o.score >= confident or (o.score >= minimum and o.missing <= max_missing)
+
+
 def figures(
     rows: list[Outcome], confident: float, minimum: float, max_missing: float
 ) -> dict[str, float]:
     def answers(o: Outcome) -> bool:
-        return o.score >= confident or (o.score >= minimum and o.missing <= max_missing)
+        return answered(o, confident, minimum, max_missing)
 
     ans = [o for o in rows if o.item.primary == "answer"]
     none = [o for o in rows if o.item.primary == "no_answer"]
@@ -184,13 +189,13 @@ def main() -> None:
         for (key, confident, minimum, max_missing), idx in by_choice.items():
             rows = [table[key][i] for i in idx]
             for o in rows:
-                answered = o.score >= confident or (o.score >= minimum and o.missing <= max_missing)
+                said = answered(o, confident, minimum, max_missing)
                 if o.item.primary == "answer":
-                    merged["hit@1"].append(answered and o.hit)
+                    merged["hit@1"].append(said and o.hit)
                     if o.item.must_quote:
-                        merged["must_quote"].append(answered and o.quoted)
+                        merged["must_quote"].append(said and o.quoted)
                 else:
-                    merged["no_answer"].append(not answered)
+                    merged["no_answer"].append(not said)
         print(
             f"{args.cv}-fold cross-validation inside tune (smooth={args.smooth}): "
             + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in merged.items())

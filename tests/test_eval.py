@@ -252,3 +252,20 @@ def test_an_invalid_set_stops_before_anything_runs(scratch, tmp_path):
     assert result.exit_code == 2
     assert "bad.jsonl, line 1, field 'question': missing" in result.output
     assert "building" not in result.output and not scratch.index_dir.exists()
+
+
+def test_calibration_simulates_the_bots_own_decision(bot):
+    """`evals.calibrate` searches thresholds by arithmetic on recorded scores; at the
+    configured thresholds that arithmetic must give exactly the bot's replies, and a
+    question the safety layer stops must never count as answered."""
+    from evals.calibrate import answered, outcomes
+    from evals.sets import DEFAULT_SET
+
+    items = [it for it in load_set(DEFAULT_SET).items if it.primary in ("answer", "no_answer")][::3]
+    stopped = Item("s1", "what dose of risdiplam should my son take", ("answer",), ("d1",))
+    s = bot.config.answers
+    rows = outcomes(bot, [*items, stopped])
+    assert rows[-1].score == float("-inf")
+    for it, o in zip([*items, stopped], rows, strict=True):
+        simulated = answered(o, s.confident_score, s.min_score, s.max_missing)
+        assert simulated == (bot.answer(it.question, it.history).kind == "answer"), it.id
