@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.errors import ConfigError, DocumentError
 from bot.fileio import atomic_write
-from bot.formats import SUPPORTED_SUFFIXES, extract
+from bot.formats import SUPPORTED_SUFFIXES, Extracted, extract
 from bot.sources import SourceMeta, read_metadata, read_metadata_raw, write_metadata
 
 
@@ -103,16 +103,7 @@ def load_corpus(folder: Path) -> Corpus:
             corpus.problems.append(f"{path.name}: cannot read ({err.strerror}); left out.")
             continue
         meta = metadata.get(path.stem) or SourceMeta(title=_guess_title(path.stem, extracted.text))
-        corpus.documents.append(
-            Document(
-                path.stem,
-                path.name,
-                extracted.text,
-                meta,
-                hashlib.sha256(data).hexdigest(),
-                extracted.page_starts,
-            )
-        )
+        corpus.documents.append(_document(path, data, extracted, meta))
     return corpus
 
 
@@ -147,14 +138,19 @@ def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> 
             f"A document with the id {stem!r} is already in the corpus.",
             "Rename the file, or remove the old one first.",
         )
-    extracted = extract(folder / f"{stem}{suffix}", data)  # DocumentError if unreadable
     path = folder / f"{stem}{suffix}"
+    extracted = extract(path, data)  # DocumentError if unreadable
     atomic_write(path, data)
     metadata = read_metadata(folder)
     metadata[stem] = meta
     write_metadata(folder, metadata)
+    return _document(path, data, extracted, meta)
+
+
+def _document(path: Path, data: bytes, extracted: Extracted, meta: SourceMeta) -> Document:
+    """The document read from `path`, whose bytes are `data`."""
     return Document(
-        stem,
+        path.stem,
         path.name,
         extracted.text,
         meta,

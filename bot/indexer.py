@@ -32,7 +32,14 @@ from bot.lexical import Lexical
 from bot.safety.classifier import load_examples
 from bot.safety.classifier import train as train_classifier
 from bot.store import IndexParts, read_embedded_texts, write_files
-from bot.versions import FORMAT_VERSION, read_manifest, remove_stale, verify_files, write_version
+from bot.versions import (
+    FORMAT_VERSION,
+    current_version,
+    read_manifest,
+    remove_stale,
+    verify_files,
+    write_version,
+)
 from bot.views import plan_embeddings
 
 
@@ -87,12 +94,15 @@ def build_index(
     with _build_lock(config.index_dir, echo):
         remove_stale(config.index_dir)  # we hold the lock: any unfinished build is dead
         previous, damage = _previous_manifest(config.index_dir)
-        if (
-            previous
-            and not rebuild
-            and not settings_differences(previous, config)
-            and not corpus_differences(previous, config.corpus_dir)
-        ):
+        if previous:
+            changes = corpus_differences(previous, config.corpus_dir) + settings_differences(
+                previous, config
+            )
+        else:
+            changes = (
+                [f"previous index unusable ({damage}); rebuilt from scratch"] if damage else []
+            )
+        if previous and not rebuild and not changes:
             t = previous["totals"]
             return BuildSummary(
                 previous["version"],
@@ -103,14 +113,6 @@ def build_index(
                 time.perf_counter() - t0,
                 rebuilt=False,
                 problems=tuple(previous.get("problems", ())),
-            )
-        if previous:
-            changes = corpus_differences(previous, config.corpus_dir) + settings_differences(
-                previous, config
-            )
-        else:
-            changes = (
-                [f"previous index unusable ({damage}); rebuilt from scratch"] if damage else []
             )
         corpus = load_corpus(config.corpus_dir)
         if not corpus.documents:
@@ -251,6 +253,7 @@ def _vector_cache(config: Config, manifest: dict[str, Any] | None) -> dict[str, 
     if not manifest or manifest.get("settings", {}).get("model") != config.model:
         return {}
     try:
-        return {text_key(text): vector for text, vector in read_embedded_texts(config.index_dir)}
+        folder = current_version(config.index_dir)  # verified by _previous_manifest
+        return {text_key(text): vector for text, vector in read_embedded_texts(folder)}
     except (SmabotError, OSError, ValueError, KeyError, IndexError):
         return {}  # damaged or unreadable: embed everything again

@@ -74,7 +74,8 @@ class Retriever:
         cos_all = self.data.chunk_vectors @ query  # (n_chunks,)
         _, dense_ids = self.data.faiss_index.search(query[None, :], k)
         bm25 = self.data.lexical.chunk_scores(terms)  # (n_chunks,)
-        lexical_ids = np.argsort(-bm25)[:k][bm25[np.argsort(-bm25)[:k]] > 0]
+        top = np.argsort(-bm25)[:k]
+        lexical_ids = top[bm25[top] > 0]
         ids = dict.fromkeys(int(i) for i in [*dense_ids[0], *lexical_ids] if i >= 0)
         return [RetrievedChunk(i, float(cos_all[i]), float(bm25[i])) for i in ids]
 

@@ -205,15 +205,14 @@ def load_index(index_dir: Path) -> IndexData:
     )
 
 
-def read_embedded_texts(index_dir: Path) -> list[tuple[str, np.ndarray]]:
-    """(embedded text, its vector) for every vector of the current version.
+def read_embedded_texts(folder: Path) -> list[tuple[str, np.ndarray]]:
+    """(embedded text, its vector) for every vector of the version in `folder`, whose
+    files the caller has verified (`verify_files`).
 
     Rebuilds use this as a cache keyed by text, so unchanged text is never embedded twice.
     """
     from bot.chunking import embedding_text
 
-    folder, manifest = read_manifest(index_dir)
-    verify_files(folder, manifest)
     docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
     chunks = json.loads((folder / "chunks.json").read_text())
     views = json.loads((folder / "unit_views.json").read_text(encoding="utf-8"))

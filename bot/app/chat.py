@@ -159,22 +159,22 @@ def build_chat(state: AppState) -> None:
         on_comment, [comment, feedback_row], [comment, feedback_note], api_visibility="private"
     )
 
-    def ask(question: str, history: str = "[]") -> dict[str, Any]:
-        """Answer `question` (history: a JSON list of earlier messages, oldest first).
-        Returns the reply object exactly as `smabot ask --json` prints it."""
+    def reply_json(question: str, history: str) -> dict[str, Any]:
         try:
             return state.bot.answer(question, _history(history)).to_json()
         except SmabotError as err:
             raise gr.Error(str(err)) from err
 
+    def ask(question: str, history: str = "[]") -> dict[str, Any]:
+        """Answer `question` (history: a JSON list of earlier messages, oldest first).
+        Returns the reply object exactly as `smabot ask --json` prints it."""
+        return reply_json(question, history)
+
     def feedback(vote: str, question: str, history: str = "[]", comment: str = "") -> dict:
         """Store 👍 ("up") or 👎 ("down") for the bot's reply to `question`."""
         if vote not in ("up", "down"):
             raise gr.Error('vote must be "up" or "down".')
-        try:
-            reply = state.bot.answer(question, _history(history)).to_json()
-        except SmabotError as err:
-            raise gr.Error(str(err)) from err
+        reply = reply_json(question, history)
         return {"id": state.feedback.add(vote, question, reply, comment or None)}
 
     gr.api(ask, api_name="ask", concurrency_limit=4)
