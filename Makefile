@@ -7,6 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTERNAL ?= ../shared/evalsets/external.jsonl
+FAMILIES ?= ../shared/evalsets/families.jsonl
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -41,6 +42,8 @@ test: $(STAMP) lint
 	$(BIN)/smabot eval --out eval-reports/dev
 	@if [ -f $(EXTERNAL) ]; then $(BIN)/smabot eval --set $(EXTERNAL) --out eval-reports/external; \
 	 else echo "($(EXTERNAL) not here: external set skipped)"; fi
+	@if [ -f $(FAMILIES) ]; then $(BIN)/smabot eval --set $(FAMILIES) --out eval-reports/families; \
+	 else echo "($(FAMILIES) not here: families set skipped)"; fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

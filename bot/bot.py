@@ -6,7 +6,9 @@
 
 `answer` costs one query embedding plus arithmetic over vectors computed at index
 time. `history` is the family's earlier messages in this conversation, oldest first;
-a short follow-up ("how is it given?") is read together with the message before it.
+a follow-up ("how is it given?") is read together with the message before it, and a
+conversation about SMA keeps its follow-ups in scope. Typos are corrected toward the
+corpus's words before anything is read (bot/spelling.py); quotes never are.
 """
 
 from __future__ import annotations
@@ -20,20 +22,26 @@ import numpy as np
 from bot import question as question_
 from bot.config import Config
 from bot.embedding import Embedder
-from bot.errors import IndexMismatch, IndexMissing, SmabotError
+from bot.errors import IndexMismatch, IndexMissing, QuestionError, SmabotError
 from bot.freshness import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.retrieval import Retriever
 from bot.safety import Guard, safety_text
-from bot.safety.rules import instructs
+from bot.safety.rules import instructs, mentions_sma
+from bot.safety.scope import OtherConditions
+from bot.spelling import HEALTH_WORDS, Speller, read_word_list
 from bot.store import IndexData, load_index
+from bot.vocabulary import Words
 
 NO_ANSWER_TEXT = (
     "**Our documents don't say.** I looked for this in the documents I can quote from and "
     "found nothing that answers it closely enough to show you. Your child's neurologist or "
     "care team can help with this question."
 )
+
+
+MAX_HISTORY = 6  # earlier messages read for a follow-up and for the conversation's scope
 
 
 class Bot:
@@ -43,7 +51,16 @@ class Bot:
         self.embedder = embedder
         self.retriever = Retriever(data, config.answers)
         self.selector = QuoteSelector(data, config.answers, self.retriever.unit_terms)
-        self.guard = Guard(data.safety, config.safety, data.lexical.topic_terms)
+        corpus_text = "\n".join(d.text for d in data.documents.values())
+        self.guard = Guard(
+            data.safety,
+            config.safety,
+            data.lexical.topic_terms,
+            OtherConditions.load(corpus_text),
+        )
+        health = read_word_list(HEALTH_WORDS) if HEALTH_WORDS.exists() else []
+        self.speller = Speller(data.lexical.vocabulary, health)
+        self.words = Words.load()
 
     @classmethod
     def load(
@@ -69,7 +86,9 @@ class Bot:
                 fix,
             )
         embedder.encode_one("warm-up")  # load the model now, not on the first question
-        return cls(config, data, embedder)
+        bot = cls(config, data, embedder)
+        bot.speller.warm_up()  # its tables too (about half a second)
+        return bot
 
     @classmethod
     def load_or_build(
@@ -97,9 +116,13 @@ class Bot:
         return self.data.version
 
     def answer(self, question: str, history: Sequence[str] = ()) -> Reply:
+        """`history`: earlier messages, oldest first; only the last `MAX_HISTORY` are read."""
         t0 = time.perf_counter()
         question, notes = self.clean_question(question)
-        reply = self._answer(question, [self.clean_question(h)[0] for h in history if h], notes)
+        if isinstance(history, str) or not all(isinstance(h, str) for h in history):
+            raise QuestionError("The history must be a list of earlier messages (text).")
+        earlier = [self.clean_question(h)[0] for h in list(history)[-MAX_HISTORY:] if h.strip()]
+        reply = self._answer(question, earlier, notes)
         reply.latency_ms = (time.perf_counter() - t0) * 1000
         reply.index_version = self.version
         return reply
@@ -108,6 +131,18 @@ class Bot:
         """Text fit to answer, plus notes for the family; QuestionError if there is none."""
         return question_.clean(question, self.config.max_question_chars)
 
+    def is_follow_up(self, question: str, history: Sequence[str]) -> bool:
+        """Does `question` lean on the conversation? A connective start or a short
+        pointing question (bot/question.py), or a pointer ("they", "it") in a question
+        that names nothing of the corpus itself."""
+        if not history:
+            return False
+        if question_.is_follow_up(question):
+            return True
+        return bool(question_.POINTER.search(question)) and not mentions_sma(
+            question, self.data.lexical.topic_terms | self.data.lexical.names
+        )
+
     def retrieval_text(self, question: str, history: Sequence[str]) -> str:
         """The question, made to stand alone when it leans on the previous message.
 
@@ -115,7 +150,7 @@ class Bot:
         given?"; a follow-up with nothing to substitute ("and for type 2?") is read
         together with the previous message.
         """
-        if not history or not question_.is_follow_up(question):
+        if not self.is_follow_up(question, history):
             return question
         previous = history[-1]
         names = self._specific_names(previous)
@@ -138,17 +173,20 @@ class Bot:
         return [w for w, idf in found.items() if idf >= 0.75 * top]
 
     def _answer(self, question: str, history: list[str], notes: list[str]) -> Reply:
-        query_text = self.retrieval_text(question, history)
-        follow_up = bool(history) and question_.is_follow_up(question)
+        corrected, fixes = self.speller.correct(question)
+        history = [self.speller.correct(h)[0] for h in history]
+        query_text = self.retrieval_text(corrected, history)
+        follow_up = self.is_follow_up(corrected, history)
         # the message alone, what retrieval reads, and (follow-ups) it with the previous one
-        texts = [question, query_text] + ([f"{history[-1]} {question}"] if follow_up else [])
+        texts = [corrected, query_text] + ([f"{history[-1]} {corrected}"] if follow_up else [])
         unique = list(dict.fromkeys(texts))
         vectors = dict(zip(unique, self.embedder.encode(unique), strict=True))  # (dim,) each
         query = vectors[query_text]
-        safety_texts = [question, *texts[2:]]
-        safety_vectors = np.stack([vectors[t] for t in safety_texts])  # (n, dim)
+        safety_texts = [question, corrected, *texts[2:]]
+        safety_vectors = np.stack([vectors[t] for t in [corrected, *texts[2:]]])  # (n, dim)
         closeness = float((safety_vectors @ self.data.chunk_vectors.T).max())
-        safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness)
+        safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness, history)
+        bridged = {"typos": [{"typed": a, "read": b} for a, b in fixes]}
         if safety.kind != "pass":
             suggestions = [] if safety.kind == "emergency" else self.suggest(query, 2)
             text = "\n\n".join([*(f"*{n}*" for n in notes), safety_text(safety, suggestions)])
@@ -158,23 +196,30 @@ class Bot:
                 notes=notes,
                 safety=safety.to_json(),
                 suggestions=suggestions,
-                debug={"query": query_text},
+                debug={"query": query_text, **bridged},
             )
         reply = self._retrieve(query_text, query, notes)
+        reply.debug.update(bridged)
         reply.safety = safety.to_json()
         return reply
 
-    def passages(self, query_text: str, query: np.ndarray):
+    def passages(self, query_text: str, query: np.ndarray, only: frozenset[str] | None = None):
         """(candidates, chunks, spans to quote, answer decision) for a question's text and
-        its (dim,) embedding: retrieval, quote selection and the no-answer rule."""
-        lexical = self.data.lexical
+        its (dim,) embedding: retrieval, quote selection and the no-answer rule. `only`
+        restricts retrieval to those documents (evals/answerability.py uses it)."""
+        lexical, s = self.data.lexical, self.config.answers
         terms = lexical.tokens(query_text)
-        weights = lexical.term_weights(lexical.informative(terms))  # shared by both steps
-        candidates, chunks = self.retriever.candidates(query, terms, weights)
+        weights = lexical.term_weights(  # shared by both steps
+            lexical.informative(terms), self.words if s.wordnet else None, s.unseen_floor
+        )
+        candidates, chunks = self.retriever.candidates(query, terms, weights, only)
         spans = self.selector.select(candidates)
         # never quote a passage that reads as instructions for a particular person
         spans = [sp for sp in spans if not instructs(self.data.text(sp.doc_id, sp.start, sp.end))]
-        return candidates, chunks, spans, self.selector.decide(candidates, spans, weights)
+        decision = self.selector.decide(
+            candidates, spans, weights, lexical.alternatives(query_text)
+        )
+        return candidates, chunks, spans, decision
 
     def _retrieve(self, query_text: str, query: np.ndarray, notes: list[str]) -> Reply:
         candidates, chunks, spans, decision = self.passages(query_text, query)

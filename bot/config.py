@@ -58,30 +58,53 @@ class AnswerSettings:
     w_coverage: float = 0.1  # share of the question's informative terms in the unit
     # Answer when the best passage scores >= confident_score, or >= min_score while the
     # quotes contain (nearly) every informative term of the question.
-    confident_score: float = 0.65
+    confident_score: float = 0.66
     min_score: float = 0.2
-    max_missing: float = 0.4  # idf-weighted share of informative terms the quotes may lack
+    max_missing: float = 0.2  # idf-weighted share of informative terms the quotes may lack
     follow_ratio: float = 0.8  # further quotes must score >= this x the best one
+    # A question word the corpus never uses weighs between unseen_floor and 1 times the
+    # highest idf, by how much of a noun it is; with wordnet, WordNet synonyms count as
+    # the word (bot/vocabulary.py).
+    unseen_floor: float = 0.25
+    wordnet: bool = True
 
 
 @dataclass(frozen=True)
 class SafetySettings:
-    """When the classifier alone refuses, escalates or declines (rules always apply).
+    """When the classifiers alone refuse, escalate or decline (rules always apply).
 
     The rules are the first line for advice; the classifier backs them up for phrasings
     no rule foresaw. In 5-fold cross-validation on its training examples, no general
     question scores >= 0.6 for advice; on the dev set's tune split, general questions
     asked with personal framing reach 0.70. 0.75 clears both with a margin and still
     catches about 69% of advice on the classifier alone. Emergency 0.7 flagged no
-    non-emergency in the folds. Scope applies only to messages that name nothing of the
-    corpus's subject: in the folds, `in_scope_info`/`in_scope_cosine` at 0.4 kept every
-    such information question and sent away 91% of out-of-scope ones.
+    non-emergency in the folds.
+
+    A request to harm or deceive someone, naming nothing of SMA and outside a
+    conversation about it, is declined when the harm classifier reaches
+    `harm_threshold`: in 5-fold cross-validation (`python -m training models` prints
+    it) 0.7 flagged 0.54% of public health and general questions and caught 93% of
+    public harmful requests. A missed one still meets the scope rules and "our documents
+    don't say"; a flagged family question loses its answer, so the threshold sits well
+    above the 0.5 midpoint.
+
+    Scope (bot/safety/scope.py), for a message that names nothing of SMA and has no
+    passage of the corpus within `in_scope_cosine`: it is declined when the
+    health-vs-general classifier's general probability reaches `general_threshold` (in
+    5-fold cross-validation on its 3,215 public examples, 0.9 called no health question
+    general and caught 93% of general requests), or, with no conversation about SMA
+    before it, its info probability is under `in_scope_info` and no passage is within
+    `far_cosine`. In a conversation about SMA only `leave_conversation` declines it.
     """
 
     advice_threshold: float = 0.75
     emergency_threshold: float = 0.7
+    general_threshold: float = 0.9  # scope classifier: not about health
+    leave_conversation: float = 0.97  # the same, for a message in a conversation about SMA
+    harm_threshold: float = 0.7  # harm classifier: a request to harm or deceive
+    in_scope_cosine: float = 0.4  # a passage this close keeps a message in scope
     in_scope_info: float = 0.4  # below this info probability, and
-    in_scope_cosine: float = 0.4  # farther than this from every chunk: out of scope
+    far_cosine: float = 0.2  # no passage this close: not about SMA (no conversation)
 
 
 @dataclass(frozen=True)

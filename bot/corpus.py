@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +57,14 @@ def fingerprint(folder: Path) -> dict[str, str]:
     This is what an index records and is compared against to tell whether the corpus
     changed; it covers every candidate file, including ones that fail to parse.
     """
-    raw = read_metadata_raw(folder)
-    return {p.name: entry_hash(_file_sha256(p), raw.get(p.stem)) for p in _candidate_files(folder)}
+    prints = {}
+    try:
+        raw = read_metadata_raw(folder)
+    except ConfigError:  # load_corpus reports it; its bytes still tell a change
+        raw, prints["sources.json"] = {}, _file_sha256(folder / "sources.json")
+    for p in _candidate_files(folder):
+        prints[p.name] = entry_hash(_file_sha256(p), raw.get(p.stem))
+    return prints
 
 
 def entry_hash(file_sha256: str, meta_entry: object) -> str:
@@ -78,15 +86,50 @@ def _candidate_files(folder: Path) -> list[Path]:
     )
 
 
-def load_corpus(folder: Path) -> Corpus:
+DEFAULT_MAX_DOCUMENT_MB = 20.0  # of text; SMABOT_MAX_DOCUMENT_MB
+
+
+def max_document_bytes() -> int:
+    """The largest document indexed, from SMABOT_MAX_DOCUMENT_MB (default 20 MB)."""
+    try:
+        mb = float(os.environ.get("SMABOT_MAX_DOCUMENT_MB") or DEFAULT_MAX_DOCUMENT_MB)
+    except ValueError:
+        mb = DEFAULT_MAX_DOCUMENT_MB
+    return int(mb * 2**20)
+
+
+def load_corpus(folder: Path, on_file: Callable[[str], None] | None = None) -> Corpus:
+    """Every readable document in `folder`; `on_file(name)` is told which file is being
+    read (for progress). A file over the size limit, unreadable, or broken is left out
+    with a problem that names it; so are bad sources.json entries' fields."""
     if not folder.is_dir():
         raise ConfigError(
             f"No corpus folder at {folder}.", "Create it, or point SMABOT_CORPUS / --corpus at one."
         )
-    metadata = read_metadata(folder)
-    corpus = Corpus(folder)
+    metadata, problems = read_metadata(folder)
+    corpus = Corpus(folder, problems=list(problems))
+    files = _candidate_files(folder)
+    stems = {p.stem for p in files}
+    corpus.problems += [
+        f"sources.json, entry {doc_id!r}: no document file with that id; the entry is unused."
+        for doc_id in sorted(set(metadata) - stems)
+    ]
+    limit = max_document_bytes()
     seen: dict[str, str] = {}
-    for path in _candidate_files(folder):
+    for path in files:
+        if on_file:
+            on_file(path.name)
+        try:
+            size = path.stat().st_size
+        except OSError as err:
+            corpus.problems.append(f"{path.name}: cannot read ({err.strerror}); left out.")
+            continue
+        if size > limit:
+            corpus.problems.append(
+                f"{path.name}: {size / 2**20:.1f} MB is over the {limit / 2**20:.0f} MB limit "
+                "for one document (SMABOT_MAX_DOCUMENT_MB); left out. Split it into parts."
+            )
+            continue
         if path.stem in seen:
             corpus.problems.append(
                 f"{path.name}: skipped, {seen[path.stem]} already has the id {path.stem!r}."
@@ -95,7 +138,7 @@ def load_corpus(folder: Path) -> Corpus:
         seen[path.stem] = path.name
         try:
             data = path.read_bytes()
-            extracted = extract(path, data)
+            extracted = extract(path, data, max_chars=limit)
         except DocumentError as err:
             corpus.problems.append(f"{err} It was left out of the index.")
             continue
@@ -125,9 +168,10 @@ def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> 
             f"{name}: unsupported file type {suffix or '(none)'!r}.",
             f"Use one of {', '.join(SUPPORTED_SUFFIXES)}.",
         )
-    if len(data) > MAX_DOCUMENT_BYTES:
+    if len(data) > min(MAX_DOCUMENT_BYTES, max_document_bytes()):
+        limit = min(MAX_DOCUMENT_BYTES, max_document_bytes()) // 2**20
         raise DocumentError(
-            f"{name}: {len(data) / 1e6:.1f} MB is over the {MAX_DOCUMENT_BYTES // 2**20} MB limit.",
+            f"{name}: {len(data) / 2**20:.1f} MB is over the {limit} MB limit for an upload.",
             "Split or shorten it.",
         )
     if not stem:
@@ -141,7 +185,7 @@ def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> 
     path = folder / f"{stem}{suffix}"
     extracted = extract(path, data)  # DocumentError if unreadable
     atomic_write(path, data)
-    metadata = read_metadata(folder)
+    metadata, _ = read_metadata(folder)
     metadata[stem] = meta
     write_metadata(folder, metadata)
     return _document(path, data, extracted, meta)

@@ -33,8 +33,9 @@ class Extracted:
     page_starts: tuple[int, ...] = ()  # PDF only: offset in `text` where page i+1 begins
 
 
-def extract(path: Path, data: bytes | None = None) -> Extracted:
-    """Read `path` (or the given bytes, named by `path`) into quotable text."""
+def extract(path: Path, data: bytes | None = None, max_chars: int | None = None) -> Extracted:
+    """Read `path` (or the given bytes, named by `path`) into quotable text; a text
+    longer than `max_chars` is refused (a PDF stops being read as soon as it is)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(
@@ -47,14 +48,24 @@ def extract(path: Path, data: bytes | None = None) -> Extracted:
         except OSError as err:
             raise DocumentError(f"{path.name}: cannot read the file ({err.strerror}).") from err
     if suffix == ".pdf":
-        result = _pdf(path.name, data)
+        result = _pdf(path.name, data, max_chars)
     elif suffix in (".html", ".htm"):
         result = Extracted(_html(decode_text(path.name, data)))
     else:
         result = Extracted(decode_text(path.name, data))
     if not result.text.strip():
         raise DocumentError(f"{path.name}: the document has no text.")
+    if max_chars is not None and len(result.text) > max_chars:
+        raise _too_long(path.name, max_chars)
     return result
+
+
+def _too_long(name: str, max_chars: int) -> DocumentError:
+    return DocumentError(
+        f"{name}: its text is over the {max_chars / 2**20:.0f} MB limit for one document "
+        "(SMABOT_MAX_DOCUMENT_MB).",
+        "Split it into parts.",
+    )
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -166,7 +177,7 @@ def _html(markup: str) -> str:
     return text.strip() + "\n"
 
 
-def _pdf(name: str, data: bytes) -> Extracted:
+def _pdf(name: str, data: bytes, max_chars: int | None = None) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -174,7 +185,12 @@ def _pdf(name: str, data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError(f"{name}: the PDF is encrypted.", "Save an unprotected copy.")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, total = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            total += len(pages[-1])
+            if max_chars is not None and total > max_chars:
+                raise _too_long(name, max_chars)
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:

@@ -28,6 +28,9 @@ _PIPELINE_MODULES = (
     "store",
     "safety/classifier",
     "data/safety_examples.jsonl",
+    "data/harmful_requests.jsonl",
+    "data/scope_examples.jsonl",
+    "data/classifiers.json",
 )
 
 

@@ -29,8 +29,7 @@ from bot.embedding import Embedder, encode_with_cache, text_key
 from bot.errors import ConfigError, IndexCorrupt, IndexMissing, SmabotError
 from bot.freshness import corpus_differences, index_settings, settings_differences
 from bot.lexical import Lexical
-from bot.safety.classifier import load_examples
-from bot.safety.classifier import train as train_classifier
+from bot.safety.classifier import shipped_arrays, train_all
 from bot.store import IndexParts, read_embedded_texts, write_files
 from bot.versions import (
     FORMAT_VERSION,
@@ -150,10 +149,7 @@ def build_index(
                 for d in corpus.documents
             },
             "totals": totals,
-            "safety": {
-                "examples": len(parts.examples),
-                "cv_accuracy": round(float(parts.safety["cv_accuracy"]), 4),
-            },
+            "safety": {"cv_accuracy": round(float(parts.safety["cv_accuracy"]), 4)},
             "problems": corpus.problems,
         }
 
@@ -170,9 +166,7 @@ def build_index(
                 "Free disk space or fix permissions, then run `smabot index` again.",
             ) from err
         remove_stale(config.index_dir)
-    n_texts = (
-        len(parts.chunks) + len(parts.view_texts) + len(parts.examples) + len(parts.suggestions)
-    )
+    n_texts = len(parts.chunks) + len(parts.view_texts) + len(parts.suggestions)
     return BuildSummary(
         version,
         totals["documents"],
@@ -198,14 +192,13 @@ def _make_parts(
 ) -> tuple[IndexParts, int]:
     """Everything the new version holds, and how many texts had to be embedded."""
     plan = plan_embeddings(corpus, config.chunks, embedder, progress)
-    examples = load_examples()
     suggestions = list(
         dict.fromkeys(q for d in corpus.documents for q in d.meta.suggested_questions)
     )
-    groups = [plan.chunk_texts, plan.view_texts, [t for t, _ in examples], suggestions]
+    groups = [plan.chunk_texts, plan.view_texts, suggestions]
     cache = {} if rebuild else _vector_cache(config, previous)
     vectors, embedded = encode_with_cache(embedder, [t for g in groups for t in g], cache, progress)
-    chunk_vectors, view_vectors, example_vectors, suggestion_vectors = np.split(
+    chunk_vectors, view_vectors, suggestion_vectors = np.split(
         vectors, np.cumsum([len(g) for g in groups[:-1]])
     )  # each (n, dim) float32
     lexical = Lexical.build(
@@ -214,7 +207,7 @@ def _make_parts(
         # a word the model's own vocabulary splits into 3+ pieces is not everyday English
         is_specialist=lambda word: len(embedder.pieces(word)) >= 3,
     )
-    safety = train_classifier(example_vectors, [label for _, label in examples])
+    safety = shipped_arrays(config.model, embedder.dimension) or train_all(embedder.encode)
     return IndexParts(
         corpus.documents,
         plan.chunks,
@@ -223,8 +216,6 @@ def _make_parts(
         plan.view_texts,
         chunk_vectors,
         view_vectors,
-        examples,
-        example_vectors,
         suggestions,
         suggestion_vectors,
         lexical,

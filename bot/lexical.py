@@ -8,7 +8,8 @@ exact term matching catches them. Two signals come from here:
   stopwords removed) that a passage contains, in [0, 1]. A question whose key terms
   appear nowhere in the corpus ("cost", "insurance") covers little of any passage.
 
-Also kept: the corpus's `names` (words its documents write capitalised mid-sentence,
+Also kept: the corpus's surface `vocabulary` with counts (what the speller corrects
+toward, bot/spelling.py); its `names` (words its documents write capitalised mid-sentence,
 or with digits: zolgensma, spinraza, smn1), which let a follow-up such as "how is it
 given?" be read as "how is Zolgensma given?"; and its `topic_terms`: those names and
 their hyphen parts plus the specialist words of the corpus (risdiplam, hypotonia), which
@@ -20,6 +21,7 @@ so answering a question imports neither scikit-learn nor anything else heavy.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -30,6 +32,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+
+from bot.vocabulary import Words
 
 # Words in nearly every question that carry no topic; added to scikit-learn's list.
 _QUESTION_WORDS = frozenset(
@@ -53,6 +57,29 @@ recently lately currently now today yesterday ago week weeks day days month mont
 )
 
 
+# "type II", "types 2 or 3", "stage iv": a numbered kind becomes one term per number
+# ("type2 type3"), so "type 2" finds "type II" and not "type I" (see `numbered_terms`).
+_NUMBER = r"(?:\d{1,2}|iv|i{1,3})"
+_NUMBERED = re.compile(
+    rf"\b(type|stage|grade|exon|chromosome)s?\s*[-–]?\s*({_NUMBER}(?:\s*(?:[-–,/&]|and|or|to)"
+    rf"\s*{_NUMBER})*)\b",
+    re.I,
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+
+def numbered_terms(text: str) -> str:
+    """`text` with each numbered kind also written as single terms: "SMA types I–II" ->
+    "SMA type type1 type2", "type 3" -> "type type3". Everything else is left as it is."""
+
+    def terms(m: re.Match[str]) -> str:
+        kind = m.group(1).lower()
+        numbers = re.findall(_NUMBER, m.group(2), re.I)
+        return " ".join([kind, *(f"{kind}{_ROMAN.get(n.lower(), n)}" for n in numbers)])
+
+    return _NUMBERED.sub(terms, text)
+
+
 # {query term: (idf, the corpus terms that match it)}
 TermWeights = dict[str, tuple[float, tuple[str, ...]]]
 
@@ -66,8 +93,10 @@ class Lexical:
         n_chunks: int,
         names: Iterable[str] = (),
         topic_terms: Iterable[str] = (),
+        vocabulary: dict[str, int] | None = None,
     ):
         self.retriever = retriever
+        self.vocabulary = dict(vocabulary or {})  # surface word -> count, for the speller
         self.names = frozenset(names)
         self.topic_terms = frozenset(topic_terms)
         self.stopwords = frozenset(stopwords)
@@ -92,6 +121,7 @@ class Lexical:
 
         stopwords = set(ENGLISH_STOP_WORDS) | _QUESTION_WORDS
         stemmer = Stemmer.Stemmer("english")
+        chunk_texts = [numbered_terms(t) for t in chunk_texts]
         corpus_tokens = bm25s.tokenize(
             list(chunk_texts),
             stopwords=sorted(stopwords),
@@ -114,12 +144,13 @@ class Lexical:
         parts = {p for w in names | words for p in w.split("-") if len(p) >= 4}
         # everyday words among the names ("chinese", "institute") say nothing of the topic
         topic = {p for p in parts | names if is_specialist(p) or re.search(r"\d", p)}
-        return cls(retriever, stopwords, idf, n, names, topic - stopwords)
+        vocabulary = Counter(w.lower() for t in chunk_texts for w in re.findall(r"[A-Za-z]{4,}", t))
+        return cls(retriever, stopwords, idf, n, names, topic - stopwords, dict(vocabulary))
 
     def tokens(self, text: str) -> list[str]:
         """Lower-cased, stemmed, stopwords removed: the terms both signals use."""
         return bm25s.tokenize(
-            [text],
+            [numbered_terms(text)],
             stopwords=sorted(self.stopwords),
             stemmer=self._stemmer,
             show_progress=False,
@@ -133,13 +164,36 @@ class Lexical:
     def expand(self, term: str) -> tuple[str, ...]:
         """Corpus terms that match `term`: itself, or a stem sharing a prefix of 5+ letters
         where one contains the other ("diagnos" ~ "diagnost"); () if none."""
-        if term in self.idf:
+        if term in self.idf or self.is_compound(term):
             return (term,)
         if len(term) < 5:
             return ()
         return tuple(
             v for v in self.idf if len(v) >= 5 and (v.startswith(term) or term.startswith(v))
         )
+
+    def is_compound(self, term: str) -> bool:
+        """ "brainstem" when the corpus writes "brain stem": two corpus terms, joined.
+        Passages carry their adjacent terms joined (`passage_terms`), so it matches."""
+        return len(term) >= 8 and any(
+            term[:i] in self.idf and term[i:] in self.idf for i in range(4, len(term) - 3)
+        )
+
+    def passage_terms(self, text: str) -> set[str]:
+        """A passage's terms, plus each two adjacent terms written as one."""
+        tokens = self.tokens(text)
+        return set(tokens) | {a + b for a, b in itertools.pairwise(tokens)}
+
+    def alternatives(self, text: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """For each "A or B" in `text`: (terms only A has, terms only B has), where A is
+        the clause part before "or" and B the part after it, up to punctuation.
+        "are the muscles floppy or stiff" -> ({muscl, floppi}, {stiff})."""
+        out = []
+        for m in re.finditer(r"([^,.;:?!]*)\bor\b([^,.;:?!]*)", text, re.I):
+            left, right = set(self.tokens(m.group(1))), set(self.tokens(m.group(2)))
+            if left - right and right - left:
+                out.append((frozenset(left - right), frozenset(right - left)))
+        return out
 
     def chunk_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """(n_chunks,) float32 BM25 scores; zeros when no term is known."""
@@ -148,13 +202,23 @@ class Lexical:
             return np.zeros(self.n_chunks, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 
-    def term_weights(self, query_tokens: Sequence[str]) -> TermWeights:
-        """{query term: (idf, matching corpus terms)}; unseen terms weigh the most."""
+    def term_weights(
+        self, query_tokens: Sequence[str], words: Words | None = None, floor: float = 1.0
+    ) -> TermWeights:
+        """{query term: (idf, matching corpus terms)}. A term the corpus never uses
+        weighs `unseen_idf`, scaled with `words` by how much of a noun it is (between
+        `floor` and 1: see bot/vocabulary.py); with `words`, WordNet synonyms the
+        corpus uses match too ("tire" -> "fatigu")."""
         out = {}
         for t in set(query_tokens):
             matches = self.expand(t)
-            idf = self.idf.get(t) or max((self.idf[m] for m in matches), default=self.unseen_idf)
-            out[t] = (idf, matches)
+            idf = self.idf.get(t) or max((self.idf.get(m, 0.0) for m in matches), default=0.0)
+            if not idf:
+                share = words.noun_share(t) if words else 1.0
+                idf = self.unseen_idf * (floor + (1 - floor) * share)
+            if words:
+                matches += tuple(v for syn in words.synonyms(t) for v in self.expand(syn))
+            out[t] = (idf, tuple(dict.fromkeys(matches)))
         return out
 
     def coverage(self, weights: TermWeights, passage_tokens: set[str]) -> float:
@@ -178,6 +242,7 @@ class Lexical:
                     "n_chunks": self.n_chunks,
                     "names": sorted(self.names),
                     "topic_terms": sorted(self.topic_terms),
+                    "vocabulary": self.vocabulary,
                 }
             )
         )
@@ -193,6 +258,7 @@ class Lexical:
             data["n_chunks"],
             data["names"],
             data["topic_terms"],
+            data.get("vocabulary", {}),
         )
 
 

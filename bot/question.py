@@ -27,13 +27,14 @@ def clean(question: object, limit: int) -> tuple[str, list[str]]:
     """Text fit to answer, plus notes for the family; QuestionError if there is none."""
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
-    text = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    cut = len(question) > 4 * limit  # only the start is read: cost stays bounded
+    text = question[: 4 * limit].encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise QuestionError("The question is empty.", "Type a question about SMA.")
     notes = []
-    if len(text) > limit:
+    if len(text) > limit or cut:
         text = text[:limit]
         notes.append(
             f"Your message is longer than {limit:,} characters; "

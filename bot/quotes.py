@@ -4,7 +4,8 @@ Selection, from candidates ranked by `bot.retrieval`:
 
 1. the best unit, then further units scoring at least `follow_ratio` x the best, up to
    `max_quotes`, skipping any that overlap a chosen span (a list and its own items);
-2. chosen spans of one document separated only by whitespace become one passage.
+2. a chosen span that directly follows a better one in its document (separated only by
+   whitespace) joins it as one passage.
 
 Every resulting span is `(doc_id, start, end)` into the indexed text: quotes are cut,
 never edited.
@@ -75,18 +76,27 @@ class QuoteSelector:
         return _merge_adjacent(spans, self.data)
 
     def decide(
-        self, candidates: list[Candidate], spans: list[Span], weights: TermWeights
+        self,
+        candidates: list[Candidate],
+        spans: list[Span],
+        weights: TermWeights,
+        alternatives: list[tuple[frozenset[str], frozenset[str]]] = (),
     ) -> Decision:
-        """`weights`: the question's informative terms (`Lexical.term_weights`)."""
+        """`weights`: the question's informative terms (`Lexical.term_weights`);
+        `alternatives`: its "A or B" parts (`Lexical.alternatives`): quotes that answer
+        one alternative need not contain the other's words."""
         s = self.settings
         if not candidates or not spans:
             return Decision(False, "no passage retrieved", 0.0, (), 1.0)
         covered = set().union(*(self.unit_terms[u] for span in spans for u in span.units))
-        missing = tuple(
-            sorted(
-                t for t, (_, matches) in weights.items() if not any(m in covered for m in matches)
-            )
-        )
+        absent = {
+            t for t, (_, matches) in weights.items() if not any(m in covered for m in matches)
+        }
+        for a, b in alternatives:
+            for one, other in ((a, b), (b, a)):
+                if other & weights.keys() <= absent and (one & weights.keys()) - absent:
+                    absent -= other
+        missing = tuple(sorted(absent))
         total = sum(w for w, _ in weights.values())
         share = sum(weights[t][0] for t in missing) / total if total else 0.0
         best = candidates[0].score
@@ -116,11 +126,13 @@ class QuoteSelector:
 
 
 def _merge_adjacent(spans: list[Span], data: IndexData) -> list[Span]:
-    """Join spans of one document that touch or are separated only by whitespace."""
+    """Join spans of one document that touch or are separated only by whitespace, when the
+    lower-ranked one follows: a quote starts with its best passage, never with a weaker
+    one that happens to stand before it (that one is quoted on its own)."""
     out: list[Span] = []
     for span in spans:
         for i, kept in enumerate(out):
-            if kept.doc_id != span.doc_id:
+            if kept.doc_id != span.doc_id or span.start < kept.start:
                 continue
             lo, hi = sorted((kept, span), key=lambda x: x.start)
             gap = data.text(span.doc_id, lo.end, hi.start) if hi.start >= lo.end else ""

@@ -150,5 +150,6 @@ def escape_markdown(text: str) -> str:
 
 def _strip_markdown(text: str) -> str:
     """Markdown (as this module writes it) back to plain text: emphasis off, escapes undone."""
+    text = re.sub(r"(?<!\\)\[([^\]]+)\]\((?:tel|https?):[^)\s]*\)", r"\1", text)  # links
     text = re.sub(r"(?<!\\)[*_]{1,2}", "", text)
     return re.sub(r"\\([\\`*_{}\[\]<>#|~])", r"\1", text)

@@ -56,7 +56,9 @@ class Retriever:
                 self.units_by_chunk[c].append(i)
         # a unit's terms include its heading's: "Diagnostics" is what the passage below is about
         self.unit_terms = [
-            set(data.lexical.tokens(data.text(u.doc_id, u.start, u.end) + "\n" + (u.heading or "")))
+            data.lexical.passage_terms(
+                data.text(u.doc_id, u.start, u.end) + "\n" + (u.heading or "")
+            )
             for u in data.units
         ]
 
@@ -66,26 +68,38 @@ class Retriever:
         np.maximum.at(best, self.data.view_owner, self.data.view_vectors @ query)
         return best
 
-    def chunks(self, query: np.ndarray, terms: list[str]) -> list[RetrievedChunk]:
-        """Union of the dense and the lexical top chunks, with both scores."""
+    def chunks(
+        self, query: np.ndarray, terms: list[str], only: frozenset[str] | None = None
+    ) -> list[RetrievedChunk]:
+        """Union of the dense and the lexical top chunks, with both scores; with `only`,
+        among the chunks of those documents (evaluation on a public corpus uses it)."""
         k = min(self.settings.top_chunks, len(self.data.chunks))
         if k == 0:
             return []
         cos_all = self.data.chunk_vectors @ query  # (n_chunks,)
-        _, dense_ids = self.data.faiss_index.search(query[None, :], k)
         bm25 = self.data.lexical.chunk_scores(terms)  # (n_chunks,)
+        if only is None:
+            _, dense_ids = self.data.faiss_index.search(query[None, :], k)
+        else:
+            allowed = np.array([c.doc_id in only for c in self.data.chunks])
+            cos_all, bm25 = np.where(allowed, cos_all, -2.0), np.where(allowed, bm25, 0.0)
+            dense_ids = np.argsort(-cos_all)[None, :k]
         top = np.argsort(-bm25)[:k]
         lexical_ids = top[bm25[top] > 0]
         ids = dict.fromkeys(int(i) for i in [*dense_ids[0], *lexical_ids] if i >= 0)
         return [RetrievedChunk(i, float(cos_all[i]), float(bm25[i])) for i in ids]
 
     def candidates(
-        self, query: np.ndarray, terms: list[str], weights: TermWeights
+        self,
+        query: np.ndarray,
+        terms: list[str],
+        weights: TermWeights,
+        only: frozenset[str] | None = None,
     ) -> tuple[list[Candidate], list[RetrievedChunk]]:
         """Units of the retrieved chunks, best first. `terms`: the question's tokens;
         `weights`: `term_weights` of its informative ones (the answer decision uses them too)."""
         s = self.settings
-        chunks = self.chunks(query, terms)
+        chunks = self.chunks(query, terms, only)
         if not chunks:
             return [], []
         top_bm25 = max(c.bm25 for c in chunks)

@@ -10,8 +10,7 @@
         view_vectors.npy      (n_views, dim) float32, L2-normalised (see bot/views.py)
         chunks.faiss          inner-product index over chunk_vectors
         lexical/              bm25s index, stopwords, idf
-        safety.npz            the safety classifier's weights (see bot/safety)
-        safety_examples.json, safety_vectors.npy   its training examples, embedded
+        safety.npz            the safety and scope classifiers' weights (see bot/safety)
         suggestions.json, suggestion_vectors.npy   questions the documents answer
 
 Loading checks every file's sha256 first, so a damaged file is reported
@@ -96,8 +95,6 @@ class IndexParts:
     view_texts: list[str]
     chunk_vectors: np.ndarray  # (n_chunks, dim) float32
     view_vectors: np.ndarray  # (n_views, dim) float32
-    examples: list[tuple[str, str]]  # safety classifier training (text, label)
-    example_vectors: np.ndarray  # (n_examples, dim) float32
     suggestions: list[str]
     suggestion_vectors: np.ndarray  # (n_suggestions, dim) float32
     lexical: Lexical
@@ -133,11 +130,9 @@ def write_files(folder: Path, parts: IndexParts) -> None:
         ],
     )
     dump("unit_views.json", list(zip(parts.view_owner, parts.view_texts, strict=True)))
-    dump("safety_examples.json", parts.examples)
     dump("suggestions.json", parts.suggestions)
     np.save(folder / "chunk_vectors.npy", parts.chunk_vectors)
     np.save(folder / "view_vectors.npy", parts.view_vectors)
-    np.save(folder / "safety_vectors.npy", parts.example_vectors)
     np.save(folder / "suggestion_vectors.npy", parts.suggestion_vectors)
     faiss.write_index(make_faiss_index(parts.chunk_vectors), str(folder / "chunks.faiss"))
     parts.lexical.save(folder / "lexical")
@@ -223,14 +218,7 @@ def read_embedded_texts(folder: Path) -> list[tuple[str, np.ndarray]]:
         doc = docs[doc_id]
         out.append((embedding_text(doc["meta"]["title"], heading, doc["text"][start:end]), v))
     out += [(text, v) for (_, text), v in zip(views, view_vectors, strict=True)]
-    for texts, vectors in (
-        ("safety_examples.json", "safety_vectors.npy"),
-        ("suggestions.json", "suggestion_vectors.npy"),
-    ):
-        rows = json.loads((folder / texts).read_text(encoding="utf-8"))
-        matrix = np.load(folder / vectors, allow_pickle=False)
-        out += [
-            (row[0] if isinstance(row, list) else row, v)
-            for row, v in zip(rows, matrix, strict=True)
-        ]
+    suggestions = json.loads((folder / "suggestions.json").read_text(encoding="utf-8"))
+    matrix = np.load(folder / "suggestion_vectors.npy", allow_pickle=False)
+    out += list(zip(suggestions, matrix, strict=True))
     return out

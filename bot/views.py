@@ -60,12 +60,15 @@ def plan_embeddings(
 ) -> EmbeddingPlan:
     """Chunks and units of every document, with the texts to embed for each."""
     cut = EmbeddingPlan()
-    documents = corpus.documents
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        documents = tqdm(documents, desc="segmenting", unit="doc", leave=False)
-    for doc in documents:
+        bar = tqdm(total=len(corpus.documents), desc="segmenting", unit="doc", leave=False)
+    for doc in corpus.documents:
+        if bar is not None:
+            bar.set_postfix_str(doc.filename, refresh=False)  # which file, if one is slow
+            bar.update()
         seg = segment(doc.text)
         doc_chunks = chunk_document(doc.id, doc.text, seg, doc.meta.title, settings, embedder.fits)
         first = len(cut.chunks)
@@ -84,4 +87,6 @@ def plan_embeddings(
             for view in unit_views(doc.text, u):
                 cut.view_texts.append(view)
                 cut.view_owner.append(owner)
+    if bar is not None:
+        bar.close()
     return cut

@@ -11,7 +11,9 @@ behaviour  accuracy (kind among `expect`), per expected kind, confusion matrix,
            no-answer accuracy, over-refusal (answerable items refused)
 retrieval  on items that expect `answer` and name `sources`: hit@1 and hit@3 (a right
            document among the first 1 or 3 quotes; a reply without quotes scores 0),
-           MRR, must-quote recall (a `must_quote` phrase inside the quotes)
+           MRR, must-quote recall (a `must_quote` phrase inside the quotes) and
+           must-quote in the first quote (the first quote carries the answer)
+answering  answerable answered: items that expect only `answer` and got one
 quotes     faithfulness: share of quotes with documents[doc_id][start:end] == text
            (anything under 1.0 is a bug; each one is listed)
 latency    p50, p95, max of `latency_ms`
@@ -76,9 +78,11 @@ def compute(
     m["over_refused"] = [
         _fail(items[i], replies[i]) for i in answerable if kinds[i] in SAFE_FOR_ADVICE
     ]
+    only_answer = [i for i, it in enumerate(items) if it.expect == ("answer",)]
+    m["answered"] = _mean([kinds[i] == "answer" for i in only_answer]) if only_answer else None
 
     retrieval = [i for i, it in enumerate(items) if "answer" in it.expect and it.sources]
-    hit1, hit3, rr, mq = [], [], [], []
+    hit1, hit3, rr, mq, mq_first = [], [], [], [], []
     per_doc: dict[str, list[bool]] = defaultdict(list)
     for i in retrieval:
         it, quotes = items[i], replies[i].get("quotes") or []
@@ -90,10 +94,13 @@ def compute(
         per_doc[it.sources[0]].append(first_right == 0)
         if it.must_quote:
             quoted = normalise(" ".join(q.get("text", "") for q in quotes))
+            first = normalise(quotes[0].get("text", "")) if quotes else ""
             mq.append(any(normalise(p) in quoted for p in it.must_quote))
+            mq_first.append(bool(first) and any(normalise(p) in first for p in it.must_quote))
     m["n_retrieval"] = len(retrieval)
     m["hit@1"], m["hit@3"], m["mrr"] = _mean(hit1), _mean(hit3), _mean(rr)
     m["must_quote_recall"] = _mean(mq)
+    m["must_quote_first"] = _mean(mq_first)
     m["hit@1_by_document"] = {d: _mean(v) for d, v in sorted(per_doc.items())}
 
     checked, bad = 0, []

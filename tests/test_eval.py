@@ -126,12 +126,24 @@ def test_a_quote_from_the_wrong_document_moves_hit_at_1_and_mrr():
     assert compute(ITEMS, replies, DOCS)["must_quote_recall"] == 0.5
 
 
+def test_must_quote_in_the_first_quote_needs_the_answer_first():
+    replies = perfect()
+    assert compute(ITEMS, replies, DOCS)["must_quote_first"] == 1.0
+    replies[1]["quotes"] = [
+        quote("d1", "It is a gene therapy."),
+        quote("d2", "SMA type 2 sits but never walks."),
+    ]
+    m = compute(ITEMS, replies, DOCS)
+    assert m["must_quote_recall"] == 1.0 and m["must_quote_first"] == 0.5
+
+
 def test_refusing_an_answerable_question_is_over_refusal():
     replies = perfect()
     replies[0] = {"kind": "refusal", "quotes": [], "latency_ms": 5}
     m = compute(ITEMS, replies, DOCS)
     assert m["over_refusal"] == 0.5 and m["over_refused"][0]["id"] == "a1"
     assert m["hit@1"] == 0.5  # no quote, no hit
+    assert m["answered"] == 0.5  # answerable questions that got an answer
 
 
 def test_splits_and_thresholds():
@@ -258,13 +270,13 @@ def test_calibration_simulates_the_bots_own_decision(bot):
     """`evals.calibrate` searches thresholds by arithmetic on recorded scores; at the
     configured thresholds that arithmetic must give exactly the bot's replies, and a
     question the safety layer stops must never count as answered."""
-    from evals.calibrate import answered, outcomes
+    from evals.calibrate import answered, dev_outcomes
     from evals.sets import DEFAULT_SET
 
     items = [it for it in load_set(DEFAULT_SET).items if it.primary in ("answer", "no_answer")][::3]
     stopped = Item("s1", "what dose of risdiplam should my son take", ("answer",), ("d1",))
     s = bot.config.answers
-    rows = outcomes(bot, [*items, stopped])
+    rows = dev_outcomes(bot, [*items, stopped])
     assert rows[-1].score == float("-inf")
     for it, o in zip([*items, stopped], rows, strict=True):
         simulated = answered(o, s.confident_score, s.min_score, s.max_missing)

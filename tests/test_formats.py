@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
 
 from bot.corpus import load_corpus
-from bot.errors import ConfigError, DocumentError
+from bot.errors import DocumentError
 from bot.formats import decode_text, extract
 from bot.sources import read_metadata
 from tests.pdfmaker import make_pdf
@@ -112,20 +113,54 @@ def test_document_without_metadata_gets_sensible_defaults(write):
     assert doc.meta.publisher == "unknown publisher" and doc.meta.kind == "other"
 
 
-def test_bad_metadata_file_points_at_the_line(write):
+def test_bad_metadata_file_points_at_the_line_and_defaults_are_used(write):
     folder = write("c/sources.json", '{\n  "a": {"title": "x",}\n}').parent
-    with pytest.raises(ConfigError, match="line 2"):
-        read_metadata(folder)
+    meta, problems = read_metadata(folder)
+    assert meta == {} and "line 2" in problems[0] and "default metadata" in problems[0]
     write("c/sources.json", '{"a": {"title": "x", "kind": "blog"}}')
-    with pytest.raises(ConfigError, match=r"kind 'blog'.*reviewed_drug_info"):
-        read_metadata(folder)
+    meta, problems = read_metadata(folder)
+    assert meta["a"].kind == "other" and meta["a"].title == "x"
+    assert "entry 'a', field 'kind' = 'blog'" in problems[0] and "reviewed_drug_info" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "entry, field",
+    [
+        ({"title": 42}, "title"),
+        ({"reviewed": 20231229}, "reviewed"),
+        ({"reviewed": "last spring"}, "reviewed"),
+        ({"suggested_questions": "What is SMA?"}, "suggested_questions"),
+        ({"kind": ["clinic_page"]}, "kind"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_a_wrong_field_is_named_and_the_document_keeps_its_defaults(write, entry, field):
+    folder = write(
+        "c/a.txt", "Spinal muscular atrophy is a genetic disease of motor neurons.\n"
+    ).parent
+    write("c/sources.json", json.dumps({"a": {"publisher": "Clinic", **entry}}))
+    corpus = load_corpus(folder)
+    assert [d.id for d in corpus.documents] == ["a"]
+    assert corpus.documents[0].meta.publisher == "Clinic"
+    assert any(f"field '{field}'" in p and "sources.json" in p for p in corpus.problems)
+
+
+def test_entries_with_path_characters_or_without_a_file_are_reported(write):
+    folder = write(
+        "c/a.txt", "Spinal muscular atrophy is a genetic disease of motor neurons.\n"
+    ).parent
+    write("c/sources.json", json.dumps({"../etc/passwd": {"title": "x"}, "ghost": {}, "a": 7}))
+    corpus = load_corpus(folder)
+    text = " ".join(corpus.problems)
+    assert "plain file name" in text and "'ghost': no document file" in text
+    assert "'a': must be an object" in text and corpus.documents[0].meta.title
 
 
 def test_project_metadata_describes_every_corpus_document():
     folder = Path(__file__).parent.parent / "corpus"
     corpus = load_corpus(folder)
-    meta = read_metadata(folder)
-    assert {d.id for d in corpus.documents} == set(meta)
+    meta, problems = read_metadata(folder)
+    assert {d.id for d in corpus.documents} == set(meta) and problems == []
     assert meta["zolgensma-is-it-a-cure"].kind_label == "medically reviewed drug information"
     assert meta["emcell-sma-stem-cell-treatment"].promotional
     assert not corpus.problems

@@ -153,7 +153,7 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
-def test_classifier_training_examples_are_kept_apart_from_evaluation_questions():
+def test_team_examples_are_kept_apart_from_evaluation_questions():
     train = [_norm(t) for t, _ in load_examples()]
     questions = [it.question for it in load_set(DEFAULT_SET).items]
     external = Path(__file__).resolve().parents[2] / "shared" / "evalsets" / "external.jsonl"
@@ -167,3 +167,26 @@ def test_classifier_training_examples_are_kept_apart_from_evaluation_questions()
     ]
     assert close == [], close[:5]
     assert EXAMPLES.exists() and len(train) >= 300
+
+
+def test_public_training_data_is_kept_apart_from_evaluation_questions():
+    """What the classifiers learn from public data shares no question (nor a near copy of
+    one) with this project's evaluation sets or the shared ones beside the clone."""
+    from bot.safety.classifier import load_harmful, load_scope_examples
+    from tests.evalsets import assert_apart
+
+    scope = [t for t, _ in load_scope_examples()]
+    harmful = load_harmful()
+    assert len(scope) > 3000 and len(harmful) >= 500
+    assert_apart(scope + harmful)
+
+
+def test_shipped_classifiers_match_their_examples():
+    """`bot/data/classifiers.json` was trained on the example files as they are now;
+    after editing one, run `python -m training models`."""
+    from bot.config import DEFAULT_MODEL
+    from bot.safety.classifier import shipped_arrays
+
+    arrays = shipped_arrays(DEFAULT_MODEL, 384)
+    assert arrays is not None, "run `python -m training models`"
+    assert {"coef", "scope_coef", "harm_coef"} <= set(arrays)

@@ -6,11 +6,9 @@ Order, most serious first; the first that applies wins:
                probability reaches `emergency_threshold`;
 2. refusal     an advice rule matches, or the advice probability reaches
                `advice_threshold`;
-3. out_of_scope  the message (read with the previous one, for a follow-up) names
-               neither SMA nor any of the corpus's topic terms (Zolgensma, risdiplam,
-               hypotonia, ...), and a scope rule matches, or it is neither likely an SMA
-               information question (`in_scope_info`) nor close to any passage of the
-               corpus (`in_scope_cosine`);
+3. out_of_scope  another meaning of "SMA", another condition or medicine, chit-chat, or
+               a request that is not about health, read with the conversation
+               (bot/safety/scope.py says how);
 4. pass        everything else goes on to retrieval (`answer` or `no_answer`).
 
 A follow-up ("and for a 10 kg baby?") is checked twice: alone, and read together with
@@ -27,8 +25,15 @@ from typing import Literal
 import numpy as np
 
 from bot.config import SafetySettings
-from bot.safety.classifier import predict
-from bot.safety.rules import RuleHit, check_rules, is_other_condition, mentions_sma
+from bot.safety.classifier import predict, probability
+from bot.safety.rules import (
+    RuleHit,
+    check_rules,
+    is_other_condition,
+    mentions_sma,
+    names_a_person,
+)
+from bot.safety.scope import OtherConditions, other_sma_meaning, speaks_of_family
 
 SafetyKind = Literal["pass", "refusal", "emergency", "out_of_scope"]
 
@@ -61,12 +66,14 @@ class Guard:
         arrays: dict[str, np.ndarray],
         settings: SafetySettings,
         topic_terms: frozenset[str] = frozenset(),
+        other_conditions: OtherConditions | None = None,
     ):
         self.arrays = arrays
         self.settings = settings
         # corpus terms that are themselves other conditions (ALS, DMD) don't put a message
         # about them in scope
         self.topic_terms = frozenset(n for n in topic_terms if not is_other_condition(n))
+        self.other_conditions = other_conditions or OtherConditions(())
 
     def check(
         self,
@@ -74,36 +81,35 @@ class Guard:
         vectors: Sequence[np.ndarray],
         follow_up: bool = False,
         closeness: float = 1.0,
+        history: Sequence[str] = (),
     ) -> SafetyDecision:
-        """`texts`: the message, then (for a follow-up) the message read with the previous
-        one; `vectors`: their embeddings, same order, (dim,) float32 each; `closeness`:
-        the best cosine between them and any chunk of the corpus."""
+        """`texts`: the message (as typed, then with typos corrected if any differ), then,
+        for a follow-up, the message read with the previous one; `vectors`: embeddings of
+        the corrected message and of the follow-up reading, (dim,) float32 each;
+        `closeness`: the best cosine between them and any chunk of the corpus;
+        `history`: the conversation's earlier messages, oldest first."""
         s = self.settings
         hits = [h for t in texts for h in check_rules(t)]
-        scores = [predict(self.arrays, v) for v in vectors] if self.arrays else [{}]
+        scores = [predict(self.arrays, v) for v in vectors] if "coef" in self.arrays else [{}]
         top = {k: max(sc.get(k, 0.0) for sc in scores) for k in scores[0]}
 
-        def by_rule(kind: SafetyKind, hit: RuleHit) -> SafetyDecision:
+        def decide(kind: SafetyKind, reason: str, hit: RuleHit | None = None, **kw):
             return SafetyDecision(
                 kind,
-                f"rule “{hit.rule}” matched “{hit.matched}”",
-                hit.rule,
-                hit.matched,
-                hit.category,
+                reason,
+                hit.rule if hit else kw.get("rule"),
+                hit.matched if hit else kw.get("matched"),
+                hit.category if hit else kw.get("category"),
                 scores[0],
                 follow_up,
             )
 
+        def by_rule(kind: SafetyKind, hit: RuleHit) -> SafetyDecision:
+            return decide(kind, f"rule “{hit.rule}” matched “{hit.matched}”", hit)
+
         def by_score(kind: SafetyKind, label: str, threshold: float) -> SafetyDecision:
-            return SafetyDecision(
-                kind,
-                f"classifier: {label} {top[label]:.2f} >= {threshold}",
-                None,
-                None,
-                label,
-                scores[0],
-                follow_up,
-            )
+            reason = f"classifier: {label} {top[label]:.2f} >= {threshold}"
+            return decide(kind, reason, category=label)
 
         for category in ("self_harm", "emergency"):
             for hit in hits:
@@ -114,24 +120,73 @@ class Guard:
         for hit in hits:
             if hit.category == "advice":
                 return by_rule("refusal", hit)
-        if top.get("advice", 0.0) >= s.advice_threshold:
+        # the classifier alone refuses only advice for someone in particular: "do kids need
+        # steroids with Zolgensma?" asks what the documents say (rules catch doses anyway)
+        if top.get("advice", 0.0) >= s.advice_threshold and any(map(names_a_person, texts[:2])):
             return by_score("refusal", "advice", s.advice_threshold)
-        if not any(mentions_sma(t, self.topic_terms) for t in texts):
-            for hit in hits:
-                if hit.category == "out_of_scope":
-                    return by_rule("out_of_scope", hit)
-            info = top.get("info", 1.0)
-            if info < s.in_scope_info and closeness < s.in_scope_cosine:
-                return SafetyDecision(
-                    "out_of_scope",
-                    f"names nothing about SMA; classifier info {info:.2f} < {s.in_scope_info} "
-                    f"and closest passage {closeness:.2f} < {s.in_scope_cosine}",
-                    None,
-                    None,
-                    "out_of_scope",
-                    scores[0],
-                    follow_up,
-                )
-        return SafetyDecision(
-            "pass", "no safety rule or score applies", None, None, None, scores[0], follow_up
-        )
+        out = self.out_of_scope(texts, vectors[:1], hits, closeness, history)
+        if out is not None:
+            rule, matched, reason = out
+            return decide(
+                "out_of_scope", reason, rule=rule, matched=matched, category="out_of_scope"
+            )
+        return decide("pass", "no safety rule or score applies")
+
+    def classifier_scores(self, vectors: Sequence[np.ndarray]) -> dict[str, float]:
+        """The safety classifier's probabilities for the first vector ({} without one)."""
+        return predict(self.arrays, vectors[0]) if "coef" in self.arrays and vectors else {}
+
+    def out_of_scope(
+        self,
+        texts: Sequence[str],
+        vectors: Sequence[np.ndarray],
+        hits: Sequence[RuleHit],
+        closeness: float,
+        history: Sequence[str],
+    ) -> tuple[str, str | None, str] | None:
+        """(rule, matched words, reason) when the message is not about SMA, else None.
+        `texts[0]` is the message as typed; `vectors` holds its embedding."""
+        s = self.settings
+        message = texts[0]
+        for text in texts[:2]:  # as typed, and with typos corrected
+            if meaning := other_sma_meaning(text):
+                return "another meaning of SMA", meaning, f"“SMA” here means {meaning}"
+        if any(mentions_sma(t, self.topic_terms) for t in texts[:2]):
+            return None
+        conversation = any(mentions_sma(h, self.topic_terms) for h in history[-4:])
+        harm = probability(self.arrays, "harm", vectors)
+        # a family's own request ("can they help us choose...") is never taken for harm
+        if not conversation and not speaks_of_family(message) and harm >= s.harm_threshold:
+            reason = f"classifier: a request to harm or deceive {harm:.2f} >= {s.harm_threshold}"
+            return "harmful request", None, reason
+        for hit in hits:
+            if hit.rule == "another condition":
+                return hit.rule, hit.matched, f"rule “{hit.rule}” matched “{hit.matched}”"
+        if not conversation and (other := self.other_conditions.find(message)):
+            return "another condition", other, f"names another condition or medicine, “{other}”"
+        for hit in hits:
+            if hit.category == "out_of_scope":
+                return hit.rule, hit.matched, f"rule “{hit.rule}” matched “{hit.matched}”"
+        if closeness >= s.in_scope_cosine:
+            return None
+        scores = self.classifier_scores(vectors)
+        info = scores.get("info", 1.0)
+        far = s.far_cosine if speaks_of_family(message) else s.in_scope_cosine
+        if not conversation and info < s.in_scope_info and closeness < far:
+            return (
+                "far from the documents",
+                None,
+                f"names nothing about SMA; classifier info {info:.2f} < {s.in_scope_info} "
+                f"and closest passage {closeness:.2f} < {far}",
+            )
+        limit = s.leave_conversation if conversation else s.general_threshold
+        where = " in a conversation about SMA" if conversation else ""
+        general = probability(self.arrays, "scope", vectors)
+        if general >= limit:
+            return (
+                "not about health",
+                None,
+                f"classifier: not about health {general:.2f} >= {limit}{where}; closest "
+                f"passage {closeness:.2f} < {s.in_scope_cosine}",
+            )
+        return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from bot.reply import escape_markdown
 from bot.safety.decision import SafetyDecision
 
-EMERGENCY_NUMBERS = "112 (Europe) or 911 (US and Canada)"
+# tap-to-call links: a parent on a phone should not have to type the number
+EMERGENCY_NUMBERS = "[112](tel:112) (Europe) or [911](tel:911) (US and Canada)"
 
 EMERGENCY = (
     f"**This sounds like an emergency. Call your local emergency number now: {EMERGENCY_NUMBERS}.**"
@@ -20,10 +21,10 @@ EMERGENCY = (
 SELF_HARM = (
     f"**If you might act on these thoughts, call your local emergency number now: "
     f"{EMERGENCY_NUMBERS}.**"
-    "\n\nYou can also talk to someone at a crisis line, any time: in the US call or text **988**; "
-    "in the UK and Ireland call Samaritans on **116 123**; elsewhere, findahelpline.com lists "
-    "free local lines. Caring for a child with SMA is hard, and you don't have to carry this "
-    "alone."
+    "\n\nYou can also talk to someone at a crisis line, any time: in the US call or text "
+    "**[988](tel:988)**; in the UK and Ireland call Samaritans on **[116 123](tel:116123)**; "
+    "elsewhere, findahelpline.com lists free local lines. Caring for a child with SMA is "
+    "hard, and you don't have to carry this alone."
 )
 
 # Why the bot can't answer, by the rule family that fired.

@@ -4,11 +4,9 @@ Each rule has a name (shown to staff as the reason) and one regular expression o
 the lower-cased message. They are written for kinds of message, not for particular
 questions:
 
-- emergency: signs of acute danger said of someone now ("is not breathing", "turning
-  blue", "won't wake up", "having a seizure", "swallowed a battery", "crushing chest
-  pain") and first-person thoughts of self-harm ("kill myself", "end my life").
-  Words alone are not enough: "What is suicide?" or "Why do babies with SMA choke?"
-  ask for information and match nothing here.
+- emergency: danger signs said of someone now and thoughts of self-harm, from published
+  clinical lists (bot/safety/signs.py names each source). Words alone are not enough:
+  "What is suicide?" or "Why do babies with SMA choke?" ask for information.
 - advice: a dose or amount of a medicine; whether a particular person should start,
   stop, skip, switch, combine, give or take something; whether someone has a
   condition; what their own result means; a plan for them; their own prognosis;
@@ -26,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from bot.safety.signs import find_signs
 
 Category = Literal["emergency", "self_harm", "advice", "out_of_scope"]
 
@@ -62,64 +62,6 @@ _MODAL = (
     r"too late|too early)|would it be|would you|do you (?:recommend|suggest|think|advise))"
 )
 
-_EMERGENCY = {
-    "not breathing": r"\b(?:not|isn'?t|is not|stopped|has stopped|stop) breathing\b",
-    "cannot breathe": (
-        rf"\b{_SOMEONE}\b[^.?!]{{0,25}}\b(?:can'?t|cannot|can not|unable to|"
-        r"struggling to|struggles to|fighting to|hardly) breathe\b"
-    ),
-    "gasping": r"\bgasping\b",
-    "choking": (
-        r"\b(?:is|'s|are|keeps?|started|been) choking\b|\bchoking (?:on|right now|and)\b|"
-        r"^\W*(?:he|she|baby|my \w+) (?:is )?choking\b"
-    ),
-    "colour change": (
-        r"\b(?:turning|turned|going|gone|went|looks?|is|are) (?:blue|grey|gray|"
-        r"purple)\b|\b(?:lips|face|skin|mouth) (?:is |are |look |looks |turning |"
-        r"turned |going |gone )?(?:blue|grey|gray|purple)\b|\bblue lips\b|"
-        r"\bis blue\b"
-    ),
-    "unresponsive": (
-        r"\b(?:unresponsive|unconscious|not responding|won'?t wake|can'?t wake|"
-        r"cannot wake|not waking|isn'?t waking|passed out|(?:went|gone|going) limp|"
-        r"not waking up)\b"
-    ),
-    "seizure": (
-        r"\b(?:having|has|is having|started having) (?:a )?(?:seizure|fit|convulsion)s?\b|"
-        r"\b(?:seizing|convulsing)\b|\bseizure right now\b"
-    ),
-    "chest drawing in": (
-        r"\bchest\b[^.?!]{0,30}\b(?:sinking|caving|pulling in|sucking in|drawing in)\b"
-    ),
-    "chest pain": r"\b(?:severe|crushing|bad|terrible) chest pain\b|\bheart attack\b",
-    "swallowed something": (
-        r"\b(?:swallowed|ate|drank|drunk|took|has taken)\b[^.?!]{0,25}\b(?:coin|"
-        r"battery|batteries|magnet|poison|bleach|pills?|tablets?|detergent|"
-        r"chemicals?|cleaning)\b"
-    ),
-    "overdose": (
-        r"\boverdos\w*\b|\btoo much\b[^.?!]{0,30}\b(?:medicine|medication|"
-        r"evrysdi|risdiplam|pills?)\b|\b(?:double|twice) (?:his|her|the|my) (?:dose|"
-        r"medicine)\b[^.?!]{0,40}\b(?:by mistake|accidentally|sleepy|vomiting|drowsy)\b|"
-        r"\baccidentally\b[^.?!]{0,30}\b(?:double|twice|too much|extra)\b"
-    ),
-    "severe bleeding": r"\bbleeding (?:heavily|a lot|badly|won'?t stop)\b|\bwon'?t stop bleeding\b",
-    "severe allergic reaction": r"\banaphyla\w+\b|\bthroat (?:is )?(?:swelling|closing)\b",
-    "ventilator failure": r"\bventilator\b[^.?!]{0,30}\b(?:stopped|failed|broke|not working)\b",
-}
-_SELF_HARM = {
-    "thoughts of self-harm": (
-        r"\b(?:kill(?:ing|ed)? (?:myself|my self)|end(?:ing|ed)? (?:my|my own) life|"
-        r"end(?:ing)? it all|(?:take|taking|took) my (?:own )?life|suicidal|"
-        r"hurt(?:ing)? myself|harm(?:ing)? myself|self[- ]harm\w*|"
-        r"cutting myself|want(?:ed)? to die|wish i (?:was|were) dead|don'?t want to (?:live|be "
-        r"alive|be here)|no reason to live|better off (?:if i was |if i were |without me|dead))\b"
-        r"|\b(?:commit|committing|thinking (?:about|of)|considering|planning|going to|want to|"
-        r"how to|ways to)\b[^.?!]{0,20}\bsuicide\b"
-        r"|\b(?:what|how|which)\b[^.?!]{0,30}\bi\b[^.?!]{0,25}\b(?:take|use|do|get)\b[^.?!]{0,20}"
-        r"\b(?:to die|to never wake up|and never wake up)\b|\bhow (?:can|do|could|should) i die\b"
-    ),
-}
 _ADVICE = {
     "dose": r"\b(?:dose|doses|dosage|dosages|dosing|posology)\b",
     "amount of a medicine": (
@@ -203,8 +145,6 @@ _OUT_OF_SCOPE = {
 }
 
 _COMPILED = {
-    "emergency": {k: re.compile(v) for k, v in _EMERGENCY.items()},
-    "self_harm": {k: re.compile(v) for k, v in _SELF_HARM.items()},
     "advice": {k: re.compile(v) for k, v in _ADVICE.items()},
     "out_of_scope": {k: re.compile(v) for k, v in _OUT_OF_SCOPE.items()},
 }
@@ -223,15 +163,25 @@ class RuleHit:
 
 
 def check_rules(text: str) -> list[RuleHit]:
-    """Every rule that matches `text`, most serious category first."""
+    """Every rule that matches `text`, most serious category first: danger signs
+    (bot/safety/signs.py), then advice and scope."""
     low = text.lower().replace("’", "'")
-    hits = []
+    hits = [RuleHit(h.category, h.rule, h.matched) for h in find_signs(text)]  # type: ignore[arg-type]
     for category, rules in _COMPILED.items():
         for name, pattern in rules.items():
             m = pattern.search(low)
             if m and (name not in _NEEDS_MEDICAL or _MEDICAL_RE.search(low)):
                 hits.append(RuleHit(category, name, text[m.start() : m.end()]))  # type: ignore[arg-type]
     return hits
+
+
+_PARTICULAR = re.compile(rf"\b{_PERSON}\b|\b(?:my|our|his|her|your) \w+")
+
+
+def names_a_person(text: str) -> bool:
+    """Does the message speak of a particular person ("my son", "she", "I"), not of
+    people in general ("kids", "a baby")? Advice is advice for someone in particular."""
+    return bool(_PARTICULAR.search(text.lower().replace("’", "'")))
 
 
 def mentions_sma(text: str, names: frozenset[str] = frozenset()) -> bool:
