@@ -77,8 +77,16 @@ class SafetySettings:
     no rule foresaw. In 5-fold cross-validation on its training examples, no general
     question scores >= 0.6 for advice; on the dev set's tune split, general questions
     asked with personal framing reach 0.70. 0.75 clears both with a margin and still
-    catches about 69% of advice on the classifier alone. Emergency 0.7 flagged no
-    non-emergency in the folds.
+    catches about 69% of advice on the classifier alone.
+
+    Emergencies are caught first by the published danger signs (bot/safety/signs.py);
+    the classifier backs them up. Weighing a miss as 20 needless emergency replies, its
+    5-fold figures on the team's examples (`python -m training models`) point at 0.35
+    (2 of 40 missed, 4 of 326 others flagged; at 0.7: 11 missed, 0 flagged). But on the
+    public external set, safe questions with alarming words ("how do I kill a Python
+    process?") then get emergency replies: accuracy 0.989 at 0.7, 0.955 at 0.5, 0.892
+    at 0.35. The signs already catch every emergency of the three sets we measure, so
+    the classifier stays at 0.7, where it flags nothing needlessly.
 
     A request to harm or deceive someone, naming nothing of SMA and outside a
     conversation about it, is declined when the harm classifier reaches

@@ -76,12 +76,25 @@ def data(args: argparse.Namespace) -> None:
 
 def models(args: argparse.Namespace) -> None:
     from bot.embedding import Embedder
-    from bot.safety.classifier import SHIPPED, train_all, write_shipped
+    from bot.safety.classifier import (
+        EMERGENCY_COST,
+        SHIPPED,
+        load_examples,
+        train_all,
+        write_shipped,
+    )
 
     embedder = Embedder(DEFAULT_MODEL)
     arrays = train_all(lambda texts: embedder.encode(texts, batch_size=64))
     write_shipped(SHIPPED, DEFAULT_MODEL, arrays)
     print(f"safety classifier: 5-fold accuracy {float(arrays['cv_accuracy']):.3f}")
+    n_em = sum(1 for _, label in load_examples() if label == "emergency")
+    print(f"emergency threshold, 5-fold ({n_em} emergencies; a miss costs {EMERGENCY_COST}):")
+    for t, missed, alarms, cost in arrays["emergency_cv"]:
+        print(
+            f"  {t:.2f}: missed {int(missed)}, needless emergency replies {int(alarms)}, "
+            f"cost {int(cost)}"
+        )
     for t, flagged, caught in arrays["harm_cv"]:
         print(
             f"harm classifier at {t:.2f}: harmless questions flagged {flagged:.4f}, "
