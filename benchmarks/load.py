@@ -54,6 +54,7 @@ def start_app(tmp: Path) -> tuple[subprocess.Popen, str, float]:
         "SMABOT_INDEX": str(index),
         "SMABOT_FEEDBACK_DB": str(tmp / "feedback.sqlite3"),
         "GRADIO_SERVER_PORT": str(port),
+        "SMABOT_RATE_PER_MINUTE": os.environ.get("SMABOT_RATE_PER_MINUTE", "0"),  # one address
     }
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()

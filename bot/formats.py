@@ -179,7 +179,7 @@ def _html(markup: str) -> str:
 
 def _pdf(name: str, data: bytes, max_chars: int | None = None) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -193,7 +193,8 @@ def _pdf(name: str, data: bytes, max_chars: int | None = None) -> Extracted:
                 raise _too_long(name, max_chars)
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as err:
+        # PyPdfError: pypdf's own limits, e.g. a stream that inflates without end
         raise DocumentError(
             f"{name}: the PDF is damaged or unreadable ({err}).", "Export it again from the source."
         ) from err

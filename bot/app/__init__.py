@@ -26,6 +26,7 @@ def create_app(state: AppState):
     import gradio as gr
     from fastapi import FastAPI
 
+    from bot.app.api import add_api_routes
     from bot.app.chat import build_chat
     from bot.app.source import add_source_route
     from bot.app.staff import build_staff
@@ -36,8 +37,10 @@ def create_app(state: AppState):
         build_chat(state)
     with demo.route("Staff", "/staff"):
         build_staff(state)
+    bound_gradio_memory(demo)
     app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
     add_source_route(app, state)
+    add_api_routes(app, state)
     app = gr.mount_gradio_app(
         app,
         demo,
@@ -51,13 +54,31 @@ def create_app(state: AppState):
     return app, demo
 
 
+# Gradio keeps each session's state and undelivered messages in memory, up to 10,000 and
+# 2,000 sessions; every API call is a new session, so at about 120 KB each the server grew
+# ~120 MB per 1,000 questions until those caps (benchmarks/soak.py). Our sessions carry
+# little worth keeping: a few hundred recent chats are plenty.
+SESSIONS_KEPT = 256
+
+
+def bound_gradio_memory(demo) -> None:
+    """Cap the per-session structures Gradio keeps (state, pending messages)."""
+    from gradio.utils import LRUCache
+
+    demo.state_session_capacity = SESSIONS_KEPT
+    demo._queue.pending_messages_per_session = LRUCache(SESSIONS_KEPT)
+
+
 def main(config: Config | None = None) -> None:
+    import logging
     import sys
 
     import uvicorn
 
     from bot.errors import SmabotError
 
+    # one line per event, never a message's text: see bot/app/staff.py and bot/app/api.py
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     config = config or Config.from_env()
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))

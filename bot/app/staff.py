@@ -16,6 +16,7 @@ that password and checks it on the server (constant-time), so the staff API endp
 from __future__ import annotations
 
 import html
+import logging
 import tempfile
 from pathlib import Path
 from typing import get_args
@@ -35,6 +36,9 @@ OFF = (
 )
 DOC_COLUMNS = ["id", "title", "publisher", "kind", "chunks", "passages", "file"]
 CANDIDATE_COLUMNS = ["score", "unit cos", "chunk cos", "lexical", "coverage", "document", "text"]
+
+
+log = logging.getLogger("smabot.staff")
 
 
 def build_staff(state: AppState) -> None:
@@ -62,10 +66,16 @@ def build_staff(state: AppState) -> None:
 
 
 def check(state: AppState, password: str | None) -> None:
+    """Raise a one-line error unless the staff password is right. A refusal is logged as
+    one line, without the password or anything typed, and with no traceback."""
     if not state.staff_enabled:
-        raise gr.Error(f"The staff view is off: start the app with {PASSWORD_VARIABLE} set.")
+        raise gr.Error(
+            f"The staff view is off: start the app with {PASSWORD_VARIABLE} set.",
+            print_exception=False,
+        )
     if not state.staff_allowed(password):
-        raise gr.Error("Wrong or missing staff password.")
+        log.warning("staff: access refused (%s password)", "wrong" if password else "no")
+        raise gr.Error("Wrong or missing staff password.", print_exception=False)
 
 
 def _test_tab(state: AppState, password: gr.Textbox) -> None:
@@ -89,7 +99,7 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             try:
                 reply = state.bot.answer(q, earlier)
             except SmabotError as err:
-                raise gr.Error(str(err)) from err
+                raise gr.Error(str(err), print_exception=False) from err
             d = reply.debug.get("decision", {})
             text = (
                 f"**{reply.kind}** in {reply.latency_ms:.1f} ms · safety: "
@@ -196,9 +206,9 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
         def add_doc(pw: str, path: str | None, t: str, p: str, k: str, r: str):
             check(state, pw)
             if not path:
-                raise gr.Error("Choose a file first.")
+                raise gr.Error("Choose a file first.", print_exception=False)
             if not (t or "").strip():
-                raise gr.Error("Give the document a title.")
+                raise gr.Error("Give the document a title.", print_exception=False)
             meta = SourceMeta(
                 title=t.strip(),
                 publisher=(p or "").strip() or "unknown publisher",
@@ -210,7 +220,7 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
                     state.config.corpus_dir, Path(path).name, Path(path).read_bytes(), meta
                 )
             except SmabotError as err:
-                raise gr.Error(f"Not added: {err}") from err
+                raise gr.Error(f"Not added: {err}", print_exception=False) from err
             return (
                 f"Added **{html.escape(doc.id)}** ({len(doc.text):,} characters of text). "
                 "Rebuild the index to make it searchable."
@@ -222,7 +232,7 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
             try:
                 summary = state.rebuild(progress=True)
             except (SmabotError, RuntimeError) as err:
-                raise gr.Error(str(err)) from err
+                raise gr.Error(str(err), print_exception=False) from err
             return f"```\n{summary.describe()}\n```", documents(pw)
 
         refresh.click(documents, password, table, api_name="staff_documents")
@@ -260,7 +270,7 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
             try:
                 qs = load_set(Path(path) if path else DEFAULT_SET)
             except SmabotError as err:
-                raise gr.Error(str(err)) from err
+                raise gr.Error(str(err), print_exception=False) from err
             bot = state.bot
             documents = {d: doc.text for d, doc in bot.data.documents.items()}
             run = run_set(qs, lambda items: collect_local(bot, items, progress.tqdm), documents)

@@ -1,0 +1,115 @@
+"""The plain JSON API, and the limits that protect the whole service.
+
+    POST /api/ask  {"question": "...", "history": ["earlier message", ...]}
+         -> the reply object exactly as `smabot ask --json` prints it
+
+Everything is checked at the edge, before any model work, and answered with one clear
+message naming the limit:
+
+- a request body over `MAX_BODY_BYTES` (any route, the Gradio ones included; staff file
+  uploads `MAX_UPLOAD_BYTES`) gets 413
+  before it is read: a 100 KB or 10 MB question costs nothing (a body of unknown length,
+  411);
+- `question` must be text, `history` a list of at most `MAX_HISTORY_ITEMS` texts
+  (422 otherwise); only the last few turns are read (bot.bot.MAX_HISTORY);
+- at most `MAX_WAITING` questions wait for the model at once; past that the reply is
+  503 "busy, try again" at once instead of a queue that grows without bound;
+- each client (by address) may ask `RATE_PER_MINUTE` questions a minute (429 beyond;
+  `SMABOT_RATE_PER_MINUTE` sets it, 0 turns it off).
+
+Nothing a family sends is logged: rejections are counted, never printed with content.
+Left out: authentication (the API answers what the chat page answers).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.app.state import AppState
+from bot.errors import SmabotError
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_UPLOAD_BYTES = 11 * 2**20  # staff document uploads (bot.corpus: 10 MB per file)
+MAX_HISTORY_ITEMS = 50
+MAX_WAITING = 32
+RATE_PER_MINUTE = 120  # SMABOT_RATE_PER_MINUTE; 0 turns the limit off (benchmarks)
+_MAX_CLIENTS_TRACKED = 10_000
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str
+    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS)
+
+
+class _RateLimiter:
+    """A token bucket per client address, in a bounded LRU (memory stays flat)."""
+
+    def __init__(self, per_minute: int):
+        self.rate = per_minute / 60.0
+        self.burst = float(per_minute) / 4
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.pop(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            ok = tokens >= 1
+            self.buckets[client] = (tokens - 1 if ok else tokens, now)
+            while len(self.buckets) > _MAX_CLIENTS_TRACKED:
+                self.buckets.popitem(last=False)
+            return ok
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def add_api_routes(app: FastAPI, state: AppState) -> None:
+    """`/api/ask`, and the body-size limit for every route."""
+    waiting = threading.BoundedSemaphore(MAX_WAITING)
+    rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
+    limiter = _RateLimiter(rate) if rate > 0 else None
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = MAX_UPLOAD_BYTES if request.url.path.endswith("/upload") else MAX_BODY_BYTES
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return _error(413, f"The request is over the {limit // 1024} KB limit.")
+        if request.method in ("POST", "PUT", "PATCH") and length is None:
+            return _error(411, "Send the request with a Content-Length.")  # no chunked bodies
+        return await call_next(request)
+
+    @app.post("/api/ask")
+    def ask(request: Request, payload: dict) -> JSONResponse:
+        client = request.client.host if request.client else "?"
+        if limiter is not None and not limiter.allow(client):
+            return _error(429, f"Too many questions: at most {rate} a minute.")
+        try:
+            body = AskRequest.model_validate(payload)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "body"
+            return _error(
+                422,
+                f"{where}: {first['msg']} (question: text; history: a list of at most "
+                f"{MAX_HISTORY_ITEMS} texts).",
+            )
+        if not waiting.acquire(blocking=False):
+            return _error(503, "The service is busy; please try again in a moment.")
+        try:
+            return JSONResponse(state.bot.answer(body.question, body.history).to_json())
+        except SmabotError as err:
+            return _error(400, str(err))
+        finally:
+            waiting.release()
