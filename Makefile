@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --upgrade pip
 	# the CPU build of torch first: an unpinned torch pulls several GB of CUDA packages
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e ".[app,eval,dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[app,eval,dev,postgres]"
 	touch $@
 
 run: $(STAMP)

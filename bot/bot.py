@@ -14,6 +14,7 @@ corpus's words before anything is read (bot/spelling.py); quotes never are.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -28,7 +29,7 @@ from bot.quotes import QuoteSelector
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.retrieval import Retriever
 from bot.safety import Guard, safety_text
-from bot.safety.rules import instructs, mentions_sma
+from bot.safety.rules import SUBJECT_NAMES, instructs, mentions_sma
 from bot.safety.scope import OtherConditions
 from bot.spelling import HEALTH_WORDS, Speller, read_word_list
 from bot.store import IndexData, load_index
@@ -49,7 +50,9 @@ class Bot:
         self.config = config
         self.data = data
         self.embedder = embedder
-        self.retriever = Retriever(data, config.answers)
+        self.retriever = Retriever(
+            data, config.answers, about_subject=mentions_sma, subject=" ".join(SUBJECT_NAMES)
+        )
         self.selector = QuoteSelector(data, config.answers, self.retriever.unit_terms)
         corpus_text = "\n".join(d.text for d in data.documents.values())
         self.guard = Guard(
@@ -87,7 +90,9 @@ class Bot:
             )
         embedder.encode_one("warm-up")  # load the model now, not on the first question
         bot = cls(config, data, embedder)
-        bot.speller.warm_up()  # its tables too (about half a second)
+        # the speller's tables (0.5 s at 4 documents, seconds at thousands) build in the
+        # background: a first question with a typo waits for them, no other question does
+        threading.Thread(target=bot.speller.warm_up, name="speller", daemon=True).start()
         return bot
 
     @classmethod
@@ -180,11 +185,15 @@ class Bot:
         # the message alone, what retrieval reads, and (follow-ups) it with the previous one
         texts = [corrected, query_text] + ([f"{history[-1]} {corrected}"] if follow_up else [])
         unique = list(dict.fromkeys(texts))
-        vectors = dict(zip(unique, self.embedder.encode(unique), strict=True))  # (dim,) each
+        vectors = dict(
+            zip(unique, self.embedder.encode_queries(unique), strict=True)
+        )  # (dim,) each
         query = vectors[query_text]
         safety_texts = [question, corrected, *texts[2:]]
         safety_vectors = np.stack([vectors[t] for t in [corrected, *texts[2:]]])  # (n, dim)
-        closeness = float((safety_vectors @ self.data.chunk_vectors.T).max())
+        # the nearest chunk to any reading of the message (the search retrieval reuses)
+        nearest, _ = self.retriever.dense(safety_vectors)  # (n, top_chunks)
+        closeness = float(nearest[:, 0].max()) if len(self.data.chunks) else 0.0
         safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness, history)
         bridged = {"typos": [{"typed": a, "read": b} for a, b in fixes]}
         if safety.kind != "pass":

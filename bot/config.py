@@ -67,6 +67,12 @@ class AnswerSettings:
     # the word (bot/vocabulary.py).
     unseen_floor: float = 0.25
     wordnet: bool = True
+    # subtracted from the score of a passage whose document never mentions SMA: every
+    # question the bot answers is about SMA (the scope check sees to it), so a page on
+    # another subject quotes only when it is clearly better. Chosen by 5-fold cross-
+    # validation on dev.jsonl with 1,000 MedQuAD pages in the corpus (held-out hit@1
+    # 0.908; benchmarks/scale.py --docs 1000); with no such pages it changes nothing.
+    off_subject_penalty: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class Config:
     index_dir: Path = PROJECT_ROOT / "index"
     model: str = DEFAULT_MODEL
     feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
+    # postgresql://user:pass@host/db: feedback in PostgreSQL instead (several replicas)
+    database_url: str | None = None
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     answers: AnswerSettings = field(default_factory=AnswerSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
@@ -140,6 +148,7 @@ class Config:
             ("index_dir", "SMABOT_INDEX", Path),
             ("model", "SMABOT_MODEL", str),
             ("feedback_db", "SMABOT_FEEDBACK_DB", Path),
+            ("database_url", "SMABOT_DATABASE_URL", str),
         ):
             if env.get(var):
                 values[name] = kind(env[var])

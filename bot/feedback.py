@@ -1,9 +1,17 @@
-"""👍/👎 feedback in a SQLite file: the only place a family's message is ever written.
+"""👍/👎 feedback: the only place a family's message is ever written.
 
 A row is stored only when someone presses 👍 or 👎 on a reply (and a comment only when
 they write one). It keeps the question, the reply as shown, its kind, the whole reply
 object, and the index version that produced it, so staff can trace an answer back.
 Nothing else about a conversation is logged anywhere.
+
+Two homes, one schema and one list of migrations:
+- a SQLite file (the default, `SMABOT_FEEDBACK_DB`): one app process, or several on
+  one machine;
+- PostgreSQL (`SMABOT_DATABASE_URL=postgresql://...`, the `postgres` extra: psycopg 3),
+  for several replicas on several machines behind a load balancer.
+Migrations run in order at start, inside a lock (`BEGIN IMMEDIATE` / an advisory lock),
+so two replicas starting together apply each one once.
 """
 
 from __future__ import annotations
@@ -20,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.errors import ConfigError
+
 Vote = Literal["up", "down"]
 MAX_COMMENT = 2000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+_FEEDBACK_COLUMNS = """
     created       TEXT NOT NULL,
     vote          TEXT NOT NULL CHECK (vote IN ('up', 'down')),
     comment       TEXT,
@@ -34,8 +42,21 @@ CREATE TABLE IF NOT EXISTS feedback (
     reply_text    TEXT,
     reply_json    TEXT,
     index_version TEXT
-)
 """
+# (version, {dialect: statement}); append, never edit: a database records what it ran
+MIGRATIONS: list[tuple[int, dict[str, str]]] = [
+    (
+        1,
+        {
+            "sqlite": "CREATE TABLE IF NOT EXISTS feedback ("
+            f"id INTEGER PRIMARY KEY AUTOINCREMENT, {_FEEDBACK_COLUMNS})",
+            "postgresql": "CREATE TABLE IF NOT EXISTS feedback ("
+            f"id BIGSERIAL PRIMARY KEY, {_FEEDBACK_COLUMNS})",
+        },
+    ),
+]
+Dialect = Literal["sqlite", "postgresql"]
+
 COLUMNS = (
     "id",
     "created",
@@ -61,15 +82,47 @@ class FeedbackRow:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
-        self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(_SCHEMA)
+    """`FeedbackStore(path)` for SQLite; `FeedbackStore.open(config)` picks by settings."""
+
+    def __init__(self, path: Path | None = None, *, url: str | None = None):
+        self.path, self.url = path, url
+        self.dialect: Dialect = "postgresql" if url else "sqlite"
+        self._lock = threading.Lock()  # SQLite: one writer per process at a time
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    @classmethod
+    def open(cls, config) -> FeedbackStore:
+        if config.database_url:
+            return cls(url=config.database_url)
+        return cls(config.feedback_db)
+
+    def describe(self) -> str:
+        """Where rows go, without a password."""
+        if self.url:
+            from psycopg.conninfo import conninfo_to_dict
+
+            info = conninfo_to_dict(self.url)
+            return f"PostgreSQL {info.get('host', 'local')}/{info.get('dbname', '')}"
+        return f"SQLite {self.path}"
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:
+        """A connection in one transaction: committed on success, rolled back on error."""
+        if self.url:
+            psycopg = _psycopg()
+            try:
+                db = psycopg.connect(self.url, connect_timeout=10)
+            except psycopg.OperationalError as err:
+                raise ConfigError(
+                    f"Cannot reach the feedback database {self.describe()} "
+                    f"({str(err).strip().splitlines()[0]}).",
+                    "Check SMABOT_DATABASE_URL and that PostgreSQL is running.",
+                ) from err
+            with db:  # commits on success, rolls back on error
+                yield _Postgres(db)
+            return
         with self._lock:
             db = sqlite3.connect(self.path, timeout=10)
             try:
@@ -79,6 +132,23 @@ class FeedbackStore:
             finally:
                 db.close()
 
+    def _migrate(self) -> None:
+        with self._connect() as db:
+            if self.dialect == "postgresql":
+                db.execute("SELECT pg_advisory_xact_lock(7311)")  # replicas take turns
+            else:
+                db.execute("BEGIN IMMEDIATE")
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            done = {v for (v,) in db.execute("SELECT version FROM schema_version").fetchall()}
+            for version, statements in MIGRATIONS:
+                if version not in done:
+                    db.execute(statements[self.dialect])
+                    db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def schema_version(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+
     def add(
         self, vote: Vote, question: str, reply: dict[str, Any], comment: str | None = None
     ) -> int:
@@ -87,7 +157,7 @@ class FeedbackStore:
         with self._connect() as db:
             cur = db.execute(
                 "INSERT INTO feedback (created, vote, comment, question, reply_kind, reply_text,"
-                " reply_json, index_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " reply_json, index_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     vote,
@@ -99,7 +169,7 @@ class FeedbackStore:
                     reply.get("index_version"),
                 ),
             )
-            return int(cur.lastrowid)
+            return int(cur.fetchone()[0])
 
     def set_comment(self, row_id: int, comment: str) -> bool:
         with self._connect() as db:
@@ -123,6 +193,31 @@ class FeedbackStore:
         for row in self.recent(limit=1_000_000):
             writer.writerow([getattr(row, c) for c in COLUMNS])
         return out.getvalue()
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT count(*) FROM feedback").fetchone()[0])
+
+
+class _Postgres:
+    """A psycopg connection that takes the `?` placeholders the SQLite code writes."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.db.execute(sql.replace("?", "%s"), params)
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError as err:
+        raise ConfigError(
+            "SMABOT_DATABASE_URL names PostgreSQL, but psycopg is not installed.",
+            'Run `pip install -e ".[postgres]"`, or unset SMABOT_DATABASE_URL to use SQLite.',
+        ) from err
+    return psycopg
 
 
 def _comment(comment: str | None) -> str | None:

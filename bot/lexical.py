@@ -21,12 +21,14 @@ so answering a question imports neither scikit-learn nor anything else heavy.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -34,6 +36,9 @@ import numpy as np
 import Stemmer
 
 from bot.vocabulary import Words
+
+# bm25s.tokenize's default token pattern: two or more word characters
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 # Words in nearly every question that carry no topic; added to scikit-learn's list.
 _QUESTION_WORDS = frozenset(
@@ -148,14 +153,11 @@ class Lexical:
         return cls(retriever, stopwords, idf, n, names, topic - stopwords, dict(vocabulary))
 
     def tokens(self, text: str) -> list[str]:
-        """Lower-cased, stemmed, stopwords removed: the terms both signals use."""
-        return bm25s.tokenize(
-            [numbered_terms(text)],
-            stopwords=sorted(self.stopwords),
-            stemmer=self._stemmer,
-            show_progress=False,
-            return_ids=False,
-        )[0]
+        """Lower-cased, stemmed, stopwords removed: the terms both signals use. The same
+        steps as `bm25s.tokenize` (which built the index; a test checks they agree),
+        without its per-call progress-bar and vocabulary set-up: ~10x faster per question."""
+        words = _TOKEN.findall(numbered_terms(text).lower())
+        return self._stemmer.stemWords([w for w in words if w not in self.stopwords])
 
     def informative(self, tokens: Sequence[str]) -> list[str]:
         """Query terms a passage is expected to contain (light words dropped)."""
@@ -168,9 +170,19 @@ class Lexical:
             return (term,)
         if len(term) < 5:
             return ()
-        return tuple(
-            v for v in self.idf if len(v) >= 5 and (v.startswith(term) or term.startswith(v))
-        )
+        # corpus terms that start with `term` (a range of the sorted terms) or that
+        # `term` starts with (its prefixes): no scan of the vocabulary
+        terms, order = self._sorted_terms
+        lo = bisect.bisect_left(terms, term)
+        hi = bisect.bisect_left(terms, term + "\uffff")
+        found = {v for v in terms[lo:hi] if len(v) >= 5}
+        found |= {term[:i] for i in range(5, len(term)) if term[:i] in self.idf}
+        return tuple(sorted(found, key=order.__getitem__))  # in the corpus's own order
+
+    @cached_property
+    def _sorted_terms(self) -> tuple[list[str], dict[str, int]]:
+        """(corpus terms sorted, each term's position in the idf table)."""
+        return sorted(self.idf), {t: i for i, t in enumerate(self.idf)}
 
     def is_compound(self, term: str) -> bool:
         """ "brainstem" when the corpus writes "brain stem": two corpus terms, joined.

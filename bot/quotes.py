@@ -18,6 +18,7 @@ else is `no_answer`: a stretched quote is worse than an honest "the documents do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import AnswerSettings
@@ -45,7 +46,9 @@ class Decision:
 
 
 class QuoteSelector:
-    def __init__(self, data: IndexData, settings: AnswerSettings, unit_terms: list[set[str]]):
+    def __init__(
+        self, data: IndexData, settings: AnswerSettings, unit_terms: Callable[[int], set[str]]
+    ):
         self.data = data
         self.settings = settings
         # each unit's terms, its heading's included (Retriever.unit_terms): a span is its
@@ -88,7 +91,7 @@ class QuoteSelector:
         s = self.settings
         if not candidates or not spans:
             return Decision(False, "no passage retrieved", 0.0, (), 1.0)
-        covered = set().union(*(self.unit_terms[u] for span in spans for u in span.units))
+        covered = set().union(*(self.unit_terms(u) for span in spans for u in span.units))
         absent = {
             t for t, (_, matches) in weights.items() if not any(m in covered for m in matches)
         }

@@ -37,12 +37,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(built: Config, root: Path, password: str | None = PASSWORD) -> Server:
-    shutil.copytree(built.corpus_dir, root / "corpus")
-    shutil.copytree(built.index_dir, root / "index")
-    config = Config(
-        corpus_dir=root / "corpus", index_dir=root / "index", feedback_db=root / "feedback.sqlite3"
-    )
+def start(
+    built: Config,
+    root: Path,
+    password: str | None = PASSWORD,
+    *,
+    share: bool = False,
+    env_extra: dict[str, str] | None = None,
+) -> Server:
+    """An app on a copy of `built`'s corpus and index in `root`, or (`share`) on the very
+    same folders, as replicas run; its log is `root / "app.log"`."""
+    root.mkdir(parents=True, exist_ok=True)
+    if share:
+        config = built.with_(feedback_db=root / "feedback.sqlite3")
+    else:
+        shutil.copytree(built.corpus_dir, root / "corpus")
+        shutil.copytree(built.index_dir, root / "index")
+        config = Config(
+            corpus_dir=root / "corpus",
+            index_dir=root / "index",
+            feedback_db=root / "feedback.sqlite3",
+        )
     port = free_port()
     env = {
         **os.environ,
@@ -51,6 +66,7 @@ def start(built: Config, root: Path, password: str | None = PASSWORD) -> Server:
         "SMABOT_FEEDBACK_DB": str(config.feedback_db),
         "GRADIO_SERVER_PORT": str(port),
         "HF_HUB_OFFLINE": "1",
+        **(env_extra or {}),
     }
     env.pop("SMABOT_STAFF_PASSWORD", None)
     if password:

@@ -26,7 +26,7 @@ CORPUS = PROJECT_ROOT / "corpus"
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     e = Embedder()
-    _ = e.model  # load now, once
+    _ = e.backend  # load now, once
     return e
 
 

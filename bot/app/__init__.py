@@ -89,6 +89,10 @@ def main(config: Config | None = None) -> None:
         sys.exit(err.exit_code)
     app, _ = create_app(state)
     staff = "on" if state.staff_enabled else "off (set SMABOT_STAFF_PASSWORD to turn it on)"
-    print(f"smabot is ready at http://{host}:{port}/  (staff view: {staff})", flush=True)
+    print(
+        f"smabot is ready at http://{host}:{port}/  (staff view: {staff}; "
+        f"feedback: {state.feedback.describe()})",
+        flush=True,
+    )
     # clients keep event streams open; don't let them hold up a stop for long
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -37,7 +37,7 @@ class AppState:
             config, rebuild_on=(IndexMissing, IndexMismatch, IndexCorrupt), echo=echo
         )
         password = os.environ.get(PASSWORD_VARIABLE) or None
-        return cls(config, bot, FeedbackStore(config.feedback_db), password)
+        return cls(config, bot, FeedbackStore.open(config), password)
 
     @property
     def staff_enabled(self) -> bool:

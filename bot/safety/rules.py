@@ -153,6 +153,8 @@ _MEDICAL_RE = re.compile(rf"\b{_MEDICAL}\b")
 # "what's the best way to explain SMA to my son?" is a parenting question.
 _NEEDS_MEDICAL = frozenset({"personal decision", "right for them"})
 _MENTIONS_SMA = re.compile(r"\b(?:sma|spinal muscular atroph\w*|smn[12]?)\b")
+# the bot's subject by its names (the genes SMN1/SMN2 are topics within it, not names)
+SUBJECT_NAMES = ("SMA", "spinal muscular atrophy")
 
 
 @dataclass(frozen=True)

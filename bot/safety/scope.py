@@ -139,6 +139,21 @@ def _variants(name: str) -> set[str]:
     return out
 
 
+def _phrases_in(words: list[str], phrases: set[str]) -> set[str]:
+    """The `phrases` that occur in `words` as whole words: one pass over the corpus,
+    looking up only where a phrase's first word stands (not one scan per phrase)."""
+    lengths: dict[str, set[int]] = {}
+    for phrase in phrases:
+        parts = phrase.split(" ")
+        lengths.setdefault(parts[0], set()).add(len(parts))
+    found = set()
+    for i, word in enumerate(words):
+        for n in lengths.get(word, ()):
+            if (phrase := " ".join(words[i : i + n])) in phrases:
+                found.add(phrase)
+    return found
+
+
 class OtherConditions:
     """Names of conditions and medicines other than SMA, found as whole words.
 
@@ -148,14 +163,12 @@ class OtherConditions:
     """
 
     def __init__(self, names: Iterable[str], corpus_text: str = ""):
-        corpus = " " + " ".join(re.findall(r"[\w'\-]+", corpus_text.lower())) + " "
+        variants = {v for name in names for v in _variants(name.lower())}
+        used = _phrases_in(re.findall(r"[\w'\-]+", corpus_text.lower()), variants)
         self.names: set[str] = set()
         self.acronyms: set[str] = set()
-        for name in names:
-            for v in _variants(name.lower()):
-                if f" {v} " in corpus:
-                    continue
-                (self.acronyms if len(v) <= 4 and " " not in v else self.names).add(v)
+        for v in variants - used:
+            (self.acronyms if len(v) <= 4 and " " not in v else self.names).add(v)
         self.longest = max((len(n.split()) for n in self.names), default=1)
 
     @classmethod
