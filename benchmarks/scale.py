@@ -70,7 +70,7 @@ def medquad_pages(folder: Path) -> list[tuple[str, str, list[tuple[str, str]]]]:
     return pages
 
 
-def make_corpus(folder: Path, pages, out: Path) -> list[tuple[str, str]]:
+def make_corpus(pages, out: Path) -> list[tuple[str, str]]:
     """The default documents plus `pages` as .txt files in `out`; (question, page id) of
     each page's questions."""
     shutil.copytree(ROOT / "corpus", out)
@@ -97,13 +97,12 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def embedded_texts(index: Path) -> list[str]:
-    """Every distinct text the build embedded: chunks, unit views, suggested questions."""
-    from bot.store import load_index
+    """Every distinct text the build embedded (chunks with their title and heading, unit
+    views, suggested questions), read the way the indexer reads its own cache."""
+    from bot.store import read_embedded_texts
+    from bot.versions import current_version
 
-    data = load_index(index)
-    chunks = [data.text(c.doc_id, c.start, c.end) for c in data.chunks]
-    views = [t for _, t in json.loads((data.folder / "unit_views.json").read_text())]
-    return list(dict.fromkeys([*chunks, *views, *data.suggestions]))
+    return list(dict.fromkeys(text for text, _ in read_embedded_texts(current_version(index))))
 
 
 def hnsw_recall(x: np.ndarray, queries: np.ndarray, k: int = 10) -> float:
@@ -132,7 +131,7 @@ def real(args) -> None:
         else:
             shutil.rmtree(corpus, ignore_errors=True)
             shutil.rmtree(index, ignore_errors=True)
-            own = make_corpus(args.medquad, pages, corpus)
+            own = make_corpus(pages, corpus)
         env = {**os.environ, "SMABOT_CORPUS": str(corpus), "SMABOT_INDEX": str(index)}
         smabot = str(Path(sys.executable).with_name("smabot"))
         build, build_rss = run_child([smabot, "index"], env)

@@ -130,3 +130,36 @@ def test_the_large_corpus_index_finds_what_the_exact_one_finds():
     same = top_ids[:, 0] == want[:, 0]
     assert same.mean() >= 0.98
     assert np.abs(top[same, 0] - scores[same, 0]).max() < 1e-4
+
+
+def test_question_tokens_are_the_tokens_bm25s_indexed(bot):
+    import bm25s
+
+    from bot.lexical import numbered_terms
+    from evals.sets import DEFAULT_SET, load_set
+
+    lx = bot.data.lexical
+    texts = [it.question for it in load_set(DEFAULT_SET).items]
+    texts += [bot.data.text(c.doc_id, c.start, c.end) for c in bot.data.chunks]
+    texts += ["", "  ", "Émile's café – SMA type II", "x1 a2 ab"]
+    for text in texts:  # the tokenizer the index was built with is the oracle
+        want = bm25s.tokenize(
+            [numbered_terms(text)],
+            stopwords=sorted(lx.stopwords),
+            stemmer=lx._stemmer,
+            show_progress=False,
+            return_ids=False,
+        )[0]
+        assert lx.tokens(text) == list(want), text
+
+
+def test_prefix_matches_are_those_a_scan_of_the_vocabulary_finds(bot):
+    lx = bot.data.lexical
+    words = ["diagnost", "hereditari", "inheritance", "spinrazza", "muscula", "physiotherapi"]
+    for term in [*words, *(t[:6] for t in list(lx.idf)[:200])]:
+        if term in lx.idf or lx.is_compound(term) or len(term) < 5:
+            continue
+        scan = tuple(
+            v for v in lx.idf if len(v) >= 5 and (v.startswith(term) or term.startswith(v))
+        )
+        assert lx.expand(term) == scan, term

@@ -117,40 +117,37 @@ def train_scope(vectors: np.ndarray, labels: list[str]) -> dict[str, np.ndarray]
     """P(general) from (n, dim) float32 vectors, with its 5-fold cross-validated
     share of health examples called general and of general ones caught, per threshold
     (`scope_cv`: rows of [threshold, health called general, general caught])."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
     y = np.array([label == "general" for label in labels])
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    p = cross_val_predict(model, vectors, y, cv=folds, method="predict_proba")[:, 1]
-    cv = [[t, float(np.mean(p[~y] >= t)), float(np.mean(p[y] >= t))] for t in (0.5, 0.8, 0.9, 0.95)]
-    model.fit(vectors, y)
-    return {
-        "scope_coef": model.coef_[0].astype(np.float32),
-        "scope_intercept": np.array(model.intercept_[0], dtype=np.float32),
-        "scope_cv": np.array(cv, dtype=np.float32),
-    }
+    return _binary(vectors, y, "scope", (0.5, 0.8, 0.9, 0.95))
 
 
 def train_harm(harmful: np.ndarray, harmless: np.ndarray) -> dict[str, np.ndarray]:
     """P(harmful request) from (n, dim) vectors of each side, with its 5-fold
     cross-validated share of harmless questions flagged and of harmful ones caught
     (`harm_cv`: rows of [threshold, harmless flagged, harmful caught])."""
+    x = np.concatenate([harmful, harmless])
+    y = np.array([True] * len(harmful) + [False] * len(harmless))
+    return _binary(x, y, "harm", (0.5, 0.6, 0.7, 0.8))
+
+
+def _binary(
+    x: np.ndarray, y: np.ndarray, name: str, thresholds: tuple[float, ...]
+) -> dict[str, np.ndarray]:
+    """A balanced logistic regression for P(y) over (n, dim) `x`: `{name}_coef`,
+    `{name}_intercept`, and `{name}_cv`, rows of [threshold, share of negatives at or
+    above it, share of positives at or above it] from 5-fold cross-validation."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    x = np.concatenate([harmful, harmless])
-    y = np.array([True] * len(harmful) + [False] * len(harmless))
     model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     p = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    cv = [[t, float(np.mean(p[~y] >= t)), float(np.mean(p[y] >= t))] for t in (0.5, 0.6, 0.7, 0.8)]
+    cv = [[t, float(np.mean(p[~y] >= t)), float(np.mean(p[y] >= t))] for t in thresholds]
     model.fit(x, y)
     return {
-        "harm_coef": model.coef_[0].astype(np.float32),
-        "harm_intercept": np.array(model.intercept_[0], dtype=np.float32),
-        "harm_cv": np.array(cv, dtype=np.float32),
+        f"{name}_coef": model.coef_[0].astype(np.float32),
+        f"{name}_intercept": np.array(model.intercept_[0], dtype=np.float32),
+        f"{name}_cv": np.array(cv, dtype=np.float32),
     }
 
 
