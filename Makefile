@@ -8,6 +8,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTERNAL ?= ../shared/evalsets/external.jsonl
 FAMILIES ?= ../shared/evalsets/families.jsonl
+AXE_VERSION := 4.14.1
+AXE    := $(VENV)/axe-core-$(AXE_VERSION)/axe.min.js
+export SMABOT_AXE := $(abspath $(AXE))
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -37,7 +40,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) lint
+# axe-core (MPL-2.0) for the accessibility checks in tests/test_browser.py, from npm
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch axe-core for the browser tests"; exit 1; }
+	rm -rf $(VENV)/axe-pack && mkdir -p $(VENV)/axe-pack
+	cd $(VENV)/axe-pack && npm pack -q axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz
+	mkdir -p $(dir $(AXE)) && cp $(VENV)/axe-pack/package/axe.min.js $(VENV)/axe-pack/package/LICENSE $(dir $(AXE))
+	rm -rf $(VENV)/axe-pack
+
+test: $(STAMP) $(AXE) lint
 	$(BIN)/pytest -q
 	$(BIN)/smabot eval --out eval-reports/dev
 	@if [ -f $(EXTERNAL) ]; then $(BIN)/smabot eval --set $(EXTERNAL) --out eval-reports/external; \

@@ -26,6 +26,7 @@ from bot.embedding import Embedder
 from bot.errors import IndexMismatch, IndexMissing, QuestionError, SmabotError
 from bot.freshness import corpus_differences, settings_differences
 from bot.quotes import QuoteSelector
+from bot.related import pick_related
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.retrieval import Retriever
 from bot.safety import Guard, safety_text
@@ -197,7 +198,8 @@ class Bot:
         safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness, history)
         bridged = {"typos": [{"typed": a, "read": b} for a, b in fixes]}
         if safety.kind != "pass":
-            suggestions = [] if safety.kind == "emergency" else self.suggest(query, 2)
+            said = [question, corrected, *history]
+            suggestions = [] if safety.kind == "emergency" else self.suggest(query, 2, said)
             text = "\n\n".join([*(f"*{n}*" for n in notes), safety_text(safety, suggestions)])
             return Reply(
                 safety.kind,
@@ -207,7 +209,7 @@ class Bot:
                 suggestions=suggestions,
                 debug={"query": query_text, **bridged},
             )
-        reply = self._retrieve(query_text, query, notes)
+        reply = self._retrieve(query_text, query, notes, [question, corrected, *history])
         reply.debug.update(bridged)
         reply.safety = safety.to_json()
         return reply
@@ -230,7 +232,9 @@ class Bot:
         )
         return candidates, chunks, spans, decision
 
-    def _retrieve(self, query_text: str, query: np.ndarray, notes: list[str]) -> Reply:
+    def _retrieve(
+        self, query_text: str, query: np.ndarray, notes: list[str], said: list[str]
+    ) -> Reply:
         candidates, chunks, spans, decision = self.passages(query_text, query)
         debug = {
             "query": query_text,
@@ -251,7 +255,7 @@ class Bot:
             ],
         }
         if not decision.answers:
-            suggestions = self.suggest(query, 2)
+            suggestions = self.suggest(query, 2, said)
             text = "\n\n".join([*(f"*{n}*" for n in notes), NO_ANSWER_TEXT])
             if suggestions:
                 text += "\n\nYou could ask, for example: " + " or ".join(
@@ -287,20 +291,20 @@ class Bot:
                     doc.page_at(span.start),
                 )
             )
-        related = self.suggest(query, 3)
+        related = self.suggest(query, 3, said)
         text = answer_markdown(quotes, list(sources.values()), notes, related)
         return Reply(
             "answer", text, quotes, list(sources.values()), notes, suggestions=related, debug=debug
         )
 
-    def suggest(self, query: np.ndarray, k: int) -> list[str]:
+    def suggest(self, query: np.ndarray, k: int, said: Sequence[str] = ()) -> list[str]:
         """Up to `k` curated questions the documents answer, nearest to `query` first,
-        leaving out any that merely restate it."""
+        leaving out any that restate what was `said` or are about someone else
+        (bot/related.py)."""
         if not self.data.suggestions:
             return []
         cos = self.data.suggestion_vectors @ query  # (n_suggestions,)
-        order = [int(i) for i in np.argsort(-cos) if cos[i] < 0.9]
-        return [self.data.suggestions[i] for i in order[:k]]
+        return pick_related(self.data.suggestions, cos, said, k)
 
     def _describe(self, c) -> dict:
         u = self.data.units[c.unit]

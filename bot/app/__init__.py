@@ -1,5 +1,6 @@
-"""The chat app: a Gradio page for families (`/`), a staff page (`/staff`), the source
-viewer (`/source/...`) and the `/ask` API, served together by one FastAPI app.
+"""The chat app, one FastAPI app: the families' page (`/`, plain HTML, bot/app/page.py),
+the source viewer (`/source/...`), the JSON API (`/api/ask`), and Gradio for the staff
+page (`/staff`) and the Gradio API (`ask`, `feedback`).
 
     python app.py            # or: smabot app
 
@@ -16,6 +17,14 @@ from bot.app.state import AppState
 from bot.config import Config
 
 CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
+# Gradio marks an empty file or table with a bare <div aria-label="Empty value">, which
+# ARIA forbids (axe-core: aria-prohibited-attr); give such divs the role their label needs.
+HEAD = """<script>
+new MutationObserver(() => {
+  for (const d of document.querySelectorAll("div.empty[aria-label]:not([role])"))
+    d.setAttribute("role", "img");
+}).observe(document.documentElement, {childList: true, subtree: true});
+</script>"""
 
 
 def create_app(state: AppState):
@@ -27,25 +36,28 @@ def create_app(state: AppState):
     from fastapi import FastAPI
 
     from bot.app.api import add_api_routes
-    from bot.app.chat import build_chat
+    from bot.app.chat import add_chat_api
+    from bot.app.page import add_page_routes
     from bot.app.source import add_source_route
     from bot.app.staff import build_staff
 
     # we turn SSR off ourselves (it does not work for mounted multipage apps)
     warnings.filterwarnings("ignore", message="SSR mode is not supported")
-    with gr.Blocks(title="SMA questions, answered from trusted documents") as demo:
-        build_chat(state)
+    with gr.Blocks(title="smabot API") as demo:
+        add_chat_api(state)
     with demo.route("Staff", "/staff"):
         build_staff(state)
     bound_gradio_memory(demo)
     app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
+    gate = add_api_routes(app, state)
+    add_page_routes(app, state, gate)  # before Gradio's mount: `/` is the families' page
     add_source_route(app, state)
-    add_api_routes(app, state)
     app = gr.mount_gradio_app(
         app,
         demo,
         path="/",
         css=CSS,
+        head=HEAD,
         ssr_mode=False,
         max_file_size="10mb",
         show_error=True,

@@ -27,6 +27,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -74,11 +76,39 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def add_api_routes(app: FastAPI, state: AppState) -> None:
-    """`/api/ask`, and the body-size limit for every route."""
-    waiting = threading.BoundedSemaphore(MAX_WAITING)
-    rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
-    limiter = _RateLimiter(rate) if rate > 0 else None
+class Gate:
+    """The rate limit and the waiting room, shared by every route that asks the bot.
+
+    with gate.admit(request) as refused:
+        if refused is not None:
+            return refused  # 429 or 503, said in one line
+        ...  # the model work
+    """
+
+    def __init__(self):
+        self.waiting = threading.BoundedSemaphore(MAX_WAITING)
+        self.rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
+        self.limiter = _RateLimiter(self.rate) if self.rate > 0 else None
+
+    @contextmanager
+    def admit(self, request: Request) -> Iterator[JSONResponse | None]:
+        client = request.client.host if request.client else "?"
+        if self.limiter is not None and not self.limiter.allow(client):
+            yield _error(429, f"Too many questions: at most {self.rate} a minute.")
+            return
+        if not self.waiting.acquire(blocking=False):
+            yield _error(503, "The service is busy; please try again in a moment.")
+            return
+        try:
+            yield None
+        finally:
+            self.waiting.release()
+
+
+def add_api_routes(app: FastAPI, state: AppState) -> Gate:
+    """`/api/ask`, and the body-size limit for every route. Returns the gate, for the
+    other routes that ask the bot."""
+    gate = Gate()
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
@@ -92,9 +122,6 @@ def add_api_routes(app: FastAPI, state: AppState) -> None:
 
     @app.post("/api/ask")
     def ask(request: Request, payload: dict) -> JSONResponse:
-        client = request.client.host if request.client else "?"
-        if limiter is not None and not limiter.allow(client):
-            return _error(429, f"Too many questions: at most {rate} a minute.")
         try:
             body = AskRequest.model_validate(payload)
         except ValidationError as err:
@@ -105,11 +132,12 @@ def add_api_routes(app: FastAPI, state: AppState) -> None:
                 f"{where}: {first['msg']} (question: text; history: a list of at most "
                 f"{MAX_HISTORY_ITEMS} texts).",
             )
-        if not waiting.acquire(blocking=False):
-            return _error(503, "The service is busy; please try again in a moment.")
-        try:
-            return JSONResponse(state.bot.answer(body.question, body.history).to_json())
-        except SmabotError as err:
-            return _error(400, str(err))
-        finally:
-            waiting.release()
+        with gate.admit(request) as refused:
+            if refused is not None:
+                return refused
+            try:
+                return JSONResponse(state.bot.answer(body.question, body.history).to_json())
+            except SmabotError as err:
+                return _error(400, str(err))
+
+    return gate

@@ -1,7 +1,9 @@
 """`/source/{doc_id}?start=&end=`: a document with one quoted passage highlighted.
 
 The text shown is the indexed text the quote was cut from, HTML-escaped throughout, with
-`text[start:end]` inside a <mark id="quote"> the page scrolls to. Metadata says what
+`text[start:end]` inside a <mark id="quote"> the page scrolls to. It opens in the
+chat's own tab; "Back to the chat" returns to the reply it came from (`turn`), whose
+conversation the chat page keeps in the tab's sessionStorage. Metadata says what
 kind of source it is, in the same plain labels as the chat.
 """
 
@@ -12,42 +14,37 @@ import html
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from bot.app.page import not_found_page
 from bot.app.state import AppState
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — smabot source</title><style>
-body{{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:1.5rem auto;padding:0 1rem;
-      color:#1d2330}}
-.meta{{color:#555;margin-bottom:1rem}} .kind{{font-weight:600}}
-.promo{{background:#fff4e5;border-left:4px solid #f0a020;padding:.4rem .8rem}}
-.doc{{white-space:pre-wrap;border-top:1px solid #ddd;padding-top:1rem}}
-mark{{background:#ffe066;padding:.1rem 0;scroll-margin-top:30vh}}
-</style></head><body>
+<title>{title} — smabot source</title>
+<link rel="stylesheet" href="/static/chat.css"></head><body>
+<header><p><a class="back" href="{back}">← Back to the chat</a></p></header>
+<main id="main" class="plain">
 <h1>{title}</h1>
-<div class="meta">{publisher} · <span class="kind">{kind}</span>{reviewed}</div>
+<p class="meta">{publisher} · <strong>{kind}</strong>{reviewed}</p>
 {promo}
-<p><a href="/">← back to the chat</a></p>
+<p>The quoted passage is highlighted below.</p>
 <div class="doc">{before}<mark id="quote">{quote}</mark>{after}</div>
+</main>
+<footer class="footer"><a class="back" href="{back}">← Back to the chat</a></footer>
 </body></html>"""
 
 
 def add_source_route(app: FastAPI, state: AppState) -> None:
     @app.get("/source/{doc_id}", response_class=HTMLResponse)
-    def source(doc_id: str, start: int = 0, end: int = 0) -> HTMLResponse:
+    def source(doc_id: str, start: int = 0, end: int = 0, turn: int = -1) -> HTMLResponse:
         doc = state.bot.data.documents.get(doc_id)
         if doc is None or not 0 <= start <= end <= len(doc.text):
-            return HTMLResponse(
-                "<!doctype html><p>This source or passage is not in the current "
-                "index. <a href='/'>Back to the chat</a></p>",
-                status_code=404,
-            )
+            return not_found_page("This source or passage is not in the current index.")
         e = html.escape
         meta = doc.meta
         promo = (
             (
-                "<p class='promo'>This is a clinic's own page: it promotes the treatment it "
-                "sells.</p>"
+                "<p class='promo'><strong>This is a clinic's own page: it promotes the "
+                "treatment it sells.</strong></p>"
             )
             if meta.promotional
             else ""
@@ -55,6 +52,7 @@ def add_source_route(app: FastAPI, state: AppState) -> None:
         return HTMLResponse(
             _PAGE.format(
                 title=e(meta.title),
+                back=f"/#turn-{turn}" if turn >= 0 else "/",
                 publisher=e(meta.publisher),
                 kind=e(meta.kind_label),
                 reviewed=f" · reviewed {e(meta.reviewed)}" if meta.reviewed else "",

@@ -27,22 +27,60 @@ from bot.app.chat import chat_markdown
 from bot.app.state import PASSWORD_VARIABLE, AppState
 from bot.corpus import add_document, load_corpus
 from bot.errors import SmabotError
-from bot.sources import SourceKind, SourceMeta
+from bot.sources import KIND_LABELS, SourceKind, SourceMeta
 
 OFF = (
     f"### The staff view is off\n\nStart the app with the environment variable "
     f"`{PASSWORD_VARIABLE}` set to turn it on, for example:\n\n"
     f"    {PASSWORD_VARIABLE}='a long passphrase' python app.py"
 )
-DOC_COLUMNS = ["id", "title", "publisher", "kind", "chunks", "passages", "file"]
-CANDIDATE_COLUMNS = ["score", "unit cos", "chunk cos", "lexical", "coverage", "document", "text"]
+DOC_COLUMNS = ["Id", "Title", "Publisher", "Kind of source", "Chunks", "Passages", "File"]
+CANDIDATE_COLUMNS = [
+    "Score",
+    "Passage match",
+    "Section match",
+    "Word match",
+    "Words covered",
+    "Document",
+    "Passage",
+]
+LEGEND = (
+    "**How to read the passages table.** *Score*: the overall rank (higher is better). "
+    "*Passage match* and *Section match*: how close in meaning the passage and the section "
+    "around it are to the question (cosine, 0 to 1). *Word match*: how many of the "
+    "question's rarer words the passage shares (BM25, scaled 0 to 1). *Words covered*: "
+    "the share of the question's words the passage contains."
+)
+VERBS = {
+    "answer": "Answered",
+    "no_answer": "Not answered: the documents don't say",
+    "refusal": "Refused",
+    "emergency": "Emergency reply",
+    "out_of_scope": "Outside what the chat covers",
+}
 
 
 log = logging.getLogger("smabot.staff")
 
 
+def decision_sentence(reply) -> str:
+    """What the bot did and why, in one sentence ("Refused: the rule “dose” matched …")."""
+    safety = reply.safety or {}
+    verb = VERBS[reply.kind]
+    if reply.kind == "answer":
+        n = len(reply.quotes)
+        return f"{verb} with {n} quote{'s' * (n != 1)} from {len(reply.sources)} source(s)."
+    why = safety.get("reason") if safety.get("decision") != "pass" else None
+    if why is None:
+        why = reply.debug.get("decision", {}).get("reason")
+    return f"{verb}: {why}." if why else f"{verb}."
+
+
 def build_staff(state: AppState) -> None:
-    gr.Markdown("## Staff view")
+    gr.Markdown(
+        "# Staff view\n\nTest answers, read families' feedback, add documents and run "
+        "evaluations. The chat for families is [the home page](/)."
+    )
     if not state.staff_enabled:
         gr.Markdown(OFF, elem_id="staff-off")
     password = gr.Textbox(
@@ -84,12 +122,17 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
         history = gr.Textbox(label="Earlier messages, one per line (optional)", lines=2)
         run = gr.Button("Ask", variant="primary")
         summary = gr.Markdown()
-        shown = gr.Markdown(label="Reply as families see it")
-        safety = gr.JSON(label="Safety decision")
-        candidates = gr.Dataframe(headers=CANDIDATE_COLUMNS, label="Passages retrieved", wrap=True)
+        gr.Markdown("### The reply as families see it")
+        shown = gr.Markdown()
+        gr.Markdown("### Why")
+        safety = gr.Markdown()
+        gr.Markdown(f"### Passages the search found\n\n{LEGEND}")
+        candidates = gr.Dataframe(
+            headers=CANDIDATE_COLUMNS, wrap=True, column_widths=["8%"] * 5 + ["15%", "45%"]
+        )
+        gr.Markdown("### Quotes chosen")
         quotes = gr.Dataframe(
-            headers=["marker", "document", "start", "end", "score", "text"],
-            label="Quotes chosen",
+            headers=["Marker", "Document", "From character", "To character", "Score", "Quote"],
             wrap=True,
         )
 
@@ -100,12 +143,9 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
                 reply = state.bot.answer(q, earlier)
             except SmabotError as err:
                 raise gr.Error(str(err), print_exception=False) from err
-            d = reply.debug.get("decision", {})
             text = (
-                f"**{reply.kind}** in {reply.latency_ms:.1f} ms · safety: "
-                f"{reply.safety['reason'] if reply.safety else '—'}"
-                + (f" · answer decision: {d['reason']}" if d else "")
-                + f" · index {reply.index_version}"
+                f"**{decision_sentence(reply)}** ({reply.kind}, {reply.latency_ms:.0f} ms, "
+                f"index {reply.index_version})"
             )
             rows = [
                 [
@@ -122,7 +162,7 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             chosen = [
                 [q_.marker, q_.doc_id, q_.start, q_.end, q_.score, q_.text] for q_ in reply.quotes
             ]
-            return text, chat_markdown(reply), reply.safety, rows, chosen
+            return text, chat_markdown(reply), why_markdown(reply), rows, chosen
 
         run.click(
             test,
@@ -136,7 +176,7 @@ def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
     with gr.Tab("Feedback"):
         refresh = gr.Button("Show feedback (newest first)")
         table = gr.Dataframe(
-            headers=["when", "vote", "comment", "question", "kind", "index"], wrap=True
+            headers=["When", "Vote", "Comment", "Question", "Reply", "Index version"], wrap=True
         )
         export = gr.Button("Export CSV")
         csv_file = gr.File(label="CSV", interactive=False)
@@ -146,10 +186,10 @@ def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
             return [
                 [
                     r.created,
-                    "👍" if r.vote == "up" else "👎",
+                    "👍 helpful" if r.vote == "up" else "👎 not helpful",
                     r.comment or "",
                     r.question,
-                    r.reply_kind,
+                    VERBS.get(r.reply_kind, r.reply_kind),
                     r.index_version,
                 ]
                 for r in state.feedback.recent()
@@ -176,7 +216,11 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
         with gr.Row():
             title = gr.Textbox(label="Title")
             publisher = gr.Textbox(label="Publisher")
-            kind = gr.Dropdown(list(get_args(SourceKind)), value="other", label="Kind of source")
+            kind = gr.Dropdown(
+                [(KIND_LABELS[k].capitalize(), k) for k in get_args(SourceKind)],
+                value="other",
+                label="Kind of source",
+            )
             reviewed = gr.Textbox(label="Last reviewed (YYYY-MM-DD, optional)")
         add = gr.Button("Add document")
         added = gr.Markdown()
@@ -257,6 +301,7 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
             type="filepath",
         )
         run = gr.Button("Run evaluation", variant="primary")
+        said = gr.Markdown()
         figures = gr.Code(label="Figures", language=None)
         report_file = gr.File(label="Report (HTML)", interactive=False)
         report = gr.HTML()
@@ -282,12 +327,55 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
                 f" srcdoc='{html.escape(page, quote=True)}'></iframe>"
             )
             verdict = "all thresholds met" if not run.missed else "missed: " + "; ".join(run.missed)
-            return f"{table(qs.name, run.scored)}\n\n{verdict}", str(out), frame
+            figures = f"{table(qs.name, run.scored)}\n\n{verdict}"
+            return figures, str(out), frame, evaluation_words(qs.items, run.replies, run.missed)
 
         run.click(
             evaluate,
             [password, upload],
-            [figures, report_file, report],
+            [figures, report_file, report, said],
             api_name="staff_eval",
             concurrency_limit=1,
         )
+
+
+SCORE_NAMES = {
+    "info": "a question about SMA",
+    "advice": "advice for a particular person",
+    "emergency": "an emergency",
+    "out_of_scope": "not about SMA",
+}
+
+
+def why_markdown(reply) -> str:
+    """The safety decision in words, with the classifier's reading of the message."""
+    safety = reply.safety or {}
+    lines = [decision_sentence(reply)]
+    if safety.get("follow_up"):
+        lines.append("It was read as a follow-up to the previous message.")
+    scores = safety.get("scores") or {}
+    if scores:
+        lines.append(
+            "The safety classifier read the message as: "
+            + "; ".join(f"{SCORE_NAMES.get(k, k)} {v:.0%}" for k, v in scores.items())
+            + "."
+        )
+    return "\n\n".join(lines)
+
+
+def evaluation_words(items, replies, missed) -> str:
+    """The evaluation's outcome first in words: how many right, which emergencies missed."""
+    right = sum(r["kind"] in it.expect for it, r in zip(items, replies, strict=True))
+    lost = [
+        it.question
+        for it, r in zip(items, replies, strict=True)
+        if "emergency" in it.expect and r["kind"] != "emergency"
+    ]
+    text = f"**Replied as expected to {right} of {len(items)} questions.** "
+    if lost:
+        shown = "; ".join(f"“{q[:80]}”" for q in lost[:5])
+        text += f"**{len(lost)} emergenc{'y' if len(lost) == 1 else 'ies'} missed:** {shown}. "
+    else:
+        text += "No emergency missed. "
+    text += "Every threshold met." if not missed else "Thresholds missed: " + "; ".join(missed)
+    return text

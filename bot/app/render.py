@@ -1,0 +1,91 @@
+"""A reply as HTML for the families' page (`bot/app/page.py`).
+
+Answers are built from their parts, not from markdown: each quote is a <blockquote>
+holding `html.escape(quote.text)` (the exact span, whitespace kept by CSS), followed by
+a citation link named for screen readers and voice control by its source ("[1] Is
+Zolgensma a cure for SMA?, opens the passage"). Refusals, emergency and other replies
+are the bot's own markdown (bot/safety/messages.py), rendered by markdown-it with raw
+HTML off, so `tel:` links work and nothing a family typed can become markup.
+
+The reply's first element is its heading for assistive technology ("The bot's reply:
+emergency"), visually hidden; the page scrolls that start into view.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from functools import cache
+
+from bot.reply import DISCLAIMER, Quote, Reply
+
+_KIND_HEADING = {
+    "answer": "Answer from the documents",
+    "no_answer": "The documents don't say",
+    "refusal": "Not something this chat can answer",
+    "emergency": "Emergency",
+    "out_of_scope": "Outside what this chat covers",
+}
+
+
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+def markdown_html(text: str) -> str:
+    """The bot's own markdown as HTML; raw HTML in it is shown as text."""
+    return _markdown().render(text)
+
+
+def source_href(q: Quote, turn: int) -> str:
+    """The passage in its document; `turn` lets the source page link back to this reply."""
+    return f"/source/{q.doc_id}?start={q.start}&end={q.end}&turn={turn}#quote"
+
+
+def reply_html(reply: Reply, turn: int, link: Callable[[Quote, int], str] = source_href) -> str:
+    """The body of one bot message. `turn`: its place in the conversation (0-based)."""
+    e = html.escape
+    heading = f'<h2 class="sr-only">{e(_KIND_HEADING[reply.kind])}</h2>'
+    notes = "".join(f'<p class="note">{e(n)}</p>' for n in reply.notes)
+    if reply.kind != "answer":
+        body = markdown_html(_without_notes(reply))
+        return f'{heading}{notes}<div class="said smabot-{reply.kind}">{body}</div>'
+    titles = {s.marker: s.title for s in reply.sources}
+    parts = [heading, notes, "<p>Here is what the documents say:</p>"]
+    for q in reply.quotes:
+        page = f", page {q.page}" if q.page else ""
+        name = f"[{q.marker}{page}] {titles.get(q.marker, q.title)}, opens the passage"
+        parts.append(
+            f'<figure class="quote"><blockquote><p>{e(q.text.strip())}</p></blockquote>'
+            f'<figcaption><a class="cite" href="{e(link(q, turn))}" aria-label="{e(name)}">'
+            f"[{q.marker}{page}]</a></figcaption></figure>"
+        )
+    items = []
+    for s in reply.sources:
+        reviewed = f", reviewed {e(s.reviewed)}" if s.reviewed else ""
+        promo = (
+            '<br><span class="promo">A clinic\'s own page: it promotes the treatment it '
+            "sells.</span>"
+            if s.promotional
+            else ""
+        )
+        items.append(
+            f'<li value="{s.marker}"><cite>{e(s.title)}</cite> — {e(s.publisher)}. '
+            f"<strong>{e(s.kind_label.capitalize())}</strong>{reviewed}{promo}</li>"
+        )
+    parts.append(
+        f'<h3 class="sources-heading">Sources</h3><ol class="sources">{"".join(items)}</ol>'
+    )
+    parts.append(f'<p class="disclaimer">{e(DISCLAIMER)}</p>')
+    return "".join(parts)
+
+
+def _without_notes(reply: Reply) -> str:
+    """`reply.text` minus the italic notes the bot put first (shown separately)."""
+    text = reply.text
+    for n in reply.notes:
+        text = text.replace(f"*{n}*\n\n", "", 1)
+    return text
