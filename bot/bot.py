@@ -197,8 +197,8 @@ class Bot:
         closeness = float(nearest[:, 0].max()) if len(self.data.chunks) else 0.0
         safety = self.guard.check(safety_texts, list(safety_vectors), follow_up, closeness, history)
         bridged = {"typos": [{"typed": a, "read": b} for a, b in fixes]}
+        said = [question, corrected, *history]  # what related questions must not restate
         if safety.kind != "pass":
-            said = [question, corrected, *history]
             suggestions = [] if safety.kind == "emergency" else self.suggest(query, 2, said)
             text = "\n\n".join([*(f"*{n}*" for n in notes), safety_text(safety, suggestions)])
             return Reply(
@@ -209,7 +209,7 @@ class Bot:
                 suggestions=suggestions,
                 debug={"query": query_text, **bridged},
             )
-        reply = self._retrieve(query_text, query, notes, [question, corrected, *history])
+        reply = self._retrieve(query_text, query, notes, said)
         reply.debug.update(bridged)
         reply.safety = safety.to_json()
         return reply

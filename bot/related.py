@@ -53,10 +53,17 @@ def _stem(word: str) -> str:
     return word
 
 
+_FRAME_STEMS = frozenset(_stem(w) for w in _FRAME)
+
+
+def _topic(question: str) -> set[str]:
+    """The words of `question` that say what it asks about."""
+    return _words(question) - _FRAME_STEMS
+
+
 def restates(candidate: str, message: str) -> bool:
     """Does `candidate` ask nothing `message` did not already ask?"""
-    topic = _words(candidate) - {_stem(w) for w in _FRAME}
-    return topic <= _words(message)
+    return _topic(candidate) <= _words(message)
 
 
 def who(texts: Sequence[str]) -> set[str]:
@@ -74,10 +81,11 @@ def pick_related(
     """Up to `k` of `candidates`, nearest first. `cosines`: (n_candidates,) float32, each
     candidate's cosine to the message; `conversation`: the message and the earlier ones."""
     people = who(conversation)
+    said = [_words(m) for m in conversation]
     out = []
     for i in np.argsort(-cosines):
         q = candidates[int(i)]
-        if cosines[i] >= RESTATES_COSINE or any(restates(q, m) for m in conversation):
+        if cosines[i] >= RESTATES_COSINE or any(_topic(q) <= words for words in said):
             continue
         about = who([q])
         if about and people and not about & people:

@@ -68,21 +68,36 @@ def _invalid(err: ValidationError) -> JSONResponse:
     return JSONResponse({"error": f"{where}: {first['msg']}"}, status_code=422)
 
 
-def page_html(state: AppState) -> str:
-    """static/chat.html with the emergency numbers and the corpus's example questions."""
+_SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/static/chat.css"></head><body>
+{body}
+</body></html>"""
+
+
+def html_page(title: str, body: str) -> str:
+    """A page in the chat's style: `lang`, `<title>`, viewport, stylesheet; `title` and
+    `body` are HTML already (escape what they quote)."""
+    return _SHELL.format(title=title, body=body)
+
+
+def page_html(state: AppState, template: str) -> str:
+    """The chat page `template` (static/chat.html) with the emergency numbers and the
+    index's example questions (they change when the index is rebuilt)."""
     e = html.escape
     examples = "".join(
         f'<li><button type="button" class="example">{e(q)}</button></li>'
         for q in state.bot.data.suggestions[:4]
     )
     numbers = markdown_html(EMERGENCY_NUMBERS).strip().removeprefix("<p>").removesuffix("</p>")
-    template = (STATIC / "chat.html").read_text(encoding="utf-8")
     return template.replace("{{examples}}", examples).replace("{{numbers}}", numbers)
 
 
 def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
     """`gate`: the API's rate limit and waiting room (bot/app/api.py), shared."""
     secret = (os.environ.get(SECRET_VARIABLE) or secrets.token_hex(32)).encode()
+    template = (STATIC / "chat.html").read_text(encoding="utf-8")  # read once
 
     def token(row: int) -> str:
         return hmac.new(secret, str(row).encode(), hashlib.sha256).hexdigest()[:32]
@@ -102,7 +117,7 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
-        return HTMLResponse(page_html(state))
+        return HTMLResponse(page_html(state, template))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str):
@@ -157,11 +172,9 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         return {"saved": True}
 
 
-API_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Use smabot via its API</title>
-<link rel="stylesheet" href="/static/chat.css"></head><body>
-<main id="main" class="plain"><h1>Use smabot via its API</h1>
+API_PAGE = html_page(
+    "Use smabot via its API",
+    """<main id="main" class="plain"><h1>Use smabot via its API</h1>
 <p>Send a question as JSON; the reply is the same object <code>smabot ask --json</code>
 prints (its kind, text, quotes with their offsets, sources, safety decision).</p>
 <pre>curl -s http://HOST/api/ask -H 'Content-Type: application/json' \\
@@ -169,17 +182,15 @@ prints (its kind, text, quotes with their offsets, sources, safety decision).</p
 <p>At most 120 questions a minute from one address; messages are not stored.
 Python users can also call <code>ask</code> and <code>feedback</code> with
 <code>gradio_client</code>.</p>
-<p><a href="/">Back to the chat</a></p></main></body></html>"""
-
-NOT_FOUND = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Page not found — SMA questions</title>
-<link rel="stylesheet" href="/static/chat.css"></head><body>
-<main id="main" class="plain"><h1>Page not found</h1>
-<p>{what}</p><p><a href="/">Back to the chat</a></p></main></body></html>"""
+<p><a href="/">Back to the chat</a></p></main>""",
+)
 
 
 def not_found_page(
     what: str = "There is no page at this address.",
 ) -> HTMLResponse:
-    return HTMLResponse(NOT_FOUND.format(what=html.escape(what)), status_code=404)
+    body = (
+        '<main id="main" class="plain"><h1>Page not found</h1>'
+        f'<p>{html.escape(what)}</p><p><a href="/">Back to the chat</a></p></main>'
+    )
+    return HTMLResponse(html_page("Page not found — SMA questions", body), status_code=404)

@@ -40,9 +40,10 @@ def markdown_html(text: str) -> str:
     return _markdown().render(text)
 
 
-def source_href(q: Quote, turn: int) -> str:
-    """The passage in its document; `turn` lets the source page link back to this reply."""
-    return f"/source/{q.doc_id}?start={q.start}&end={q.end}&turn={turn}#quote"
+def source_href(q: Quote, turn: int | None = None) -> str:
+    """The passage in its document; `turn` lets the source page link back to that reply."""
+    back = f"&turn={turn}" if turn is not None else ""
+    return f"/source/{q.doc_id}?start={q.start}&end={q.end}{back}#quote"
 
 
 def reply_html(reply: Reply, turn: int, link: Callable[[Quote, int], str] = source_href) -> str:

@@ -14,14 +14,10 @@ import html
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from bot.app.page import not_found_page
+from bot.app.page import html_page, not_found_page
 from bot.app.state import AppState
 
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — smabot source</title>
-<link rel="stylesheet" href="/static/chat.css"></head><body>
-<header><p><a class="back" href="{back}">← Back to the chat</a></p></header>
+_BODY = """<header><p><a class="back" href="{back}">← Back to the chat</a></p></header>
 <main id="main" class="plain">
 <h1>{title}</h1>
 <p class="meta">{publisher} · <strong>{kind}</strong>{reviewed}</p>
@@ -29,8 +25,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <p>The quoted passage is highlighted below.</p>
 <div class="doc">{before}<mark id="quote">{quote}</mark>{after}</div>
 </main>
-<footer class="footer"><a class="back" href="{back}">← Back to the chat</a></footer>
-</body></html>"""
+<footer class="footer"><a class="back" href="{back}">← Back to the chat</a></footer>"""
 
 
 def add_source_route(app: FastAPI, state: AppState) -> None:
@@ -49,16 +44,15 @@ def add_source_route(app: FastAPI, state: AppState) -> None:
             if meta.promotional
             else ""
         )
-        return HTMLResponse(
-            _PAGE.format(
-                title=e(meta.title),
-                back=f"/#turn-{turn}" if turn >= 0 else "/",
-                publisher=e(meta.publisher),
-                kind=e(meta.kind_label),
-                reviewed=f" · reviewed {e(meta.reviewed)}" if meta.reviewed else "",
-                promo=promo,
-                before=e(doc.text[:start]),
-                quote=e(doc.text[start:end]),
-                after=e(doc.text[end:]),
-            )
+        body = _BODY.format(
+            title=e(meta.title),
+            back=f"/#turn-{turn}" if turn >= 0 else "/",
+            publisher=e(meta.publisher),
+            kind=e(meta.kind_label),
+            reviewed=f" · reviewed {e(meta.reviewed)}" if meta.reviewed else "",
+            promo=promo,
+            before=e(doc.text[:start]),
+            quote=e(doc.text[start:end]),
+            after=e(doc.text[end:]),
         )
+        return HTMLResponse(html_page(f"{e(meta.title)} — smabot source", body))

@@ -306,44 +306,53 @@ def _fast_breathing_limit(age_months: float | None) -> int:
     return 30 if age_months < 144 else 25
 
 
+def _first_beyond(pattern, low: str, text: str, value, beyond, sign: str, sources: str):
+    """The first match of `pattern` whose `value(match)` is `beyond` the limit, as a hit."""
+    for m in pattern.finditer(low):
+        if beyond(value(m)):
+            return SignHit("emergency", sign, text[m.start() : m.end()], sources)
+    return None
+
+
+def _celsius(m) -> float:
+    value = float(m.group(1).replace(",", "."))
+    return (value - 32) * 5 / 9 if (m.group(2) == "f" or value > 50) else value
+
+
 def vital_signs(low: str, text: str) -> list[SignHit]:
     """Numbers beyond the published limits: oxygen saturation, breathing rate, and a
     temperature with the age it is dangerous at."""
-    hits = []
-    for m in _SATS.finditer(low):
-        value = int(m.group(1) or m.group(2))
-        if 50 <= value < 92:
-            hits.append(
-                SignHit(
-                    "emergency",
-                    "low oxygen saturation",
-                    text[m.start() : m.end()],
-                    "IMCI, NEWS2, SMA-SOC",
-                )
-            )
-            break
     age = _age_months(low)
-    for m in _RATE.finditer(low):
-        value = int(next(g for g in m.groups() if g))
-        if value >= _fast_breathing_limit(age) and value < 200:
-            hits.append(
-                SignHit(
-                    "emergency", "fast breathing", text[m.start() : m.end()], "IMCI, NICE, NEWS2"
-                )
-            )
-            break
+    hits = [
+        _first_beyond(
+            _SATS,
+            low,
+            text,
+            lambda m: int(m.group(1) or m.group(2)),
+            lambda v: 50 <= v < 92,
+            "low oxygen saturation",
+            "IMCI, NEWS2, SMA-SOC",
+        ),
+        _first_beyond(
+            _RATE,
+            low,
+            text,
+            lambda m: int(next(g for g in m.groups() if g)),
+            lambda v: _fast_breathing_limit(age) <= v < 200,
+            "fast breathing",
+            "IMCI, NICE, NEWS2",
+        ),
+    ]
     if age is not None and age < 3 and _FEVER.search(low):
-        for m in _TEMP.finditer(low):
-            value = float(m.group(1).replace(",", "."))
-            celsius = (value - 32) * 5 / 9 if (m.group(2) == "f" or value > 50) else value
-            if 38.0 <= celsius < 44 or 25 < celsius < 35.5:
-                hits.append(
-                    SignHit(
-                        "emergency",
-                        "fever in a baby under 3 months",
-                        text[m.start() : m.end()],
-                        "NICE, IMCI",
-                    )
-                )
-                break
-    return hits
+        hits.append(
+            _first_beyond(
+                _TEMP,
+                low,
+                text,
+                _celsius,
+                lambda c: 38.0 <= c < 44 or 25 < c < 35.5,
+                "fever in a baby under 3 months",
+                "NICE, IMCI",
+            )
+        )
+    return [h for h in hits if h is not None]
