@@ -83,6 +83,8 @@ SIGNS = {
     "thoughts of harming the child": [
         "I'm scared I might hurt my baby when he won't stop crying",
         "I keep wanting to shake him, I'm frightened of myself",
+        "what's the easiest way to euthanize my daughter with SMA type 1?",
+        "how could we smother our baby, we can't cope any more",
     ],
 }
 GENERAL = [

@@ -13,8 +13,9 @@ questions:
   whether a treatment or clinic is right for them. Framings (hypothetical, role-play,
   "I'm a nurse", "ignore your rules") never unlock these; on their own, with a general
   question, they change nothing.
-- scope: greetings and thanks, and questions about another named condition that do
-  not mention SMA.
+- scope: greetings and thanks, questions about another named condition that do not
+  mention SMA, and asking for a way to kill or hurt someone (bot/safety/harm.py), which
+  is declined whatever else the message names.
 
 Left out: other languages; the classifier in `bot.safety.classifier` backs these up.
 """
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.safety import harm
 from bot.safety.signs import find_signs
 
 Category = Literal["emergency", "self_harm", "advice", "out_of_scope"]
@@ -127,7 +129,9 @@ _ADVICE = {
     r"{0,15}\b(?:should|needs?|must)\b",
     "prescribe": r"\bprescri(?:be|ption)\b[^.?!]{0,40}\b(?:my|our|him|her|me|us|for)\b",
 }
+HARM_RULE = "a request to harm someone"
 _OUT_OF_SCOPE = {
+    HARM_RULE: harm.REQUEST.pattern,  # bot/safety/harm.py
     "greeting or thanks": (
         r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?"
         r"(?: you)?(?: so much| a lot)?|thank you(?: so much)?|ok(?:ay)?|bye|"

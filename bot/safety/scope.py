@@ -4,6 +4,8 @@ A family's question is in scope unless something in it says otherwise; an SMA ch
 where they are, so "is the weakness the same on both sides?" or "can they help us pick a
 wheelchair?" are SMA questions even without the word. Out of scope, first match wins:
 
+0. asking for a way to kill or hurt someone (bot/safety/harm.py), whatever else the
+   message names and in any conversation;
 1. another meaning of "SMA" (`other_sma_meaning`): the moving average of a stock, the
    superior mesenteric artery, the Sergeant Major of the Army, ... The senses and the
    words that point to them are those of Wikipedia's "SMA" disambiguation page;

@@ -43,6 +43,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.safety import harm
+
 # someone, now: a person the message speaks of (not "babies", "people", "a child")
 _SOMEONE = re.compile(
     r"\b(?:he|she|he's|she's|hes|shes|him|her|his|i|i'm|im|me|my|we|our|us|they're|"
@@ -232,7 +234,9 @@ SELF_HARM_SIGNS = (
         r"\b(?:afraid|scared|worried|frightened|thinking|thoughts?) (?:that |of |about )?i "
         r"(?:might|will|could|would|want to) (?:hurt|harm|shake|smother|kill)\b|"
         r"\bi (?:want|feel like i want|keep wanting) to (?:hurt|harm|shake|smother) (?:him|her|"
-        r"my (?:baby|son|daughter|child))\b",
+        r"my (?:baby|son|daughter|child))\b"
+        # asking for a way to do it to their own child (bot/safety/harm.py)
+        rf"|{harm.OWN_CHILD.pattern}",
         needs_someone=False,
     ),
 )
