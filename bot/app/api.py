@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -36,6 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.app.state import AppState
 from bot.errors import SmabotError
+
+if TYPE_CHECKING:
+    from bot.bot import Bot
+    from bot.reply import Reply
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = 11 * 2**20  # staff document uploads (bot.corpus: 10 MB per file)
@@ -76,6 +81,13 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def invalid(err: ValidationError, hint: str = "") -> JSONResponse:
+    """422 naming the first field that is wrong (then `hint`, what the body should be)."""
+    first = err.errors()[0]
+    where = ".".join(str(x) for x in first["loc"]) or "body"
+    return _error(422, f"{where}: {first['msg']}{hint}")
+
+
 class Gate:
     """The rate limit and the waiting room, shared by every route that asks the bot.
 
@@ -104,6 +116,19 @@ class Gate:
         finally:
             self.waiting.release()
 
+    def ask(
+        self, request: Request, bot: Bot, question: str, history: list[str]
+    ) -> tuple[Reply | None, JSONResponse | None]:
+        """(the bot's reply, None), or (None, why not: 429, 503, or 400 for a message
+        the bot can't take)."""
+        with self.admit(request) as refused:
+            if refused is not None:
+                return None, refused
+            try:
+                return bot.answer(question, history), None
+            except SmabotError as err:
+                return None, _error(400, str(err))
+
 
 def add_api_routes(app: FastAPI, state: AppState) -> Gate:
     """`/api/ask`, and the body-size limit for every route. Returns the gate, for the
@@ -125,19 +150,11 @@ def add_api_routes(app: FastAPI, state: AppState) -> Gate:
         try:
             body = AskRequest.model_validate(payload)
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(x) for x in first["loc"]) or "body"
-            return _error(
-                422,
-                f"{where}: {first['msg']} (question: text; history: a list of at most "
-                f"{MAX_HISTORY_ITEMS} texts).",
-            )
-        with gate.admit(request) as refused:
-            if refused is not None:
-                return refused
-            try:
-                return JSONResponse(state.bot.answer(body.question, body.history).to_json())
-            except SmabotError as err:
-                return _error(400, str(err))
+            hint = f" (question: text; history: a list of at most {MAX_HISTORY_ITEMS} texts)."
+            return invalid(err, hint)
+        reply, refused = gate.ask(request, state.bot, body.question, body.history)
+        if refused is not None:
+            return refused
+        return JSONResponse(reply.to_json())
 
     return gate

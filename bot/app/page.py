@@ -36,10 +36,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.app.api import AskRequest, Gate
+from bot.app.api import AskRequest, Gate, invalid
 from bot.app.render import markdown_html, reply_html
 from bot.app.state import AppState
-from bot.errors import SmabotError
 from bot.safety.messages import EMERGENCY_NUMBERS
 
 STATIC = Path(__file__).parent / "static"
@@ -60,12 +59,6 @@ class _Comment(BaseModel):
     id: int
     token: str
     comment: str = Field(max_length=MAX_COMMENT)
-
-
-def _invalid(err: ValidationError) -> JSONResponse:
-    first = err.errors()[0]
-    where = ".".join(str(x) for x in first["loc"]) or "body"
-    return JSONResponse({"error": f"{where}: {first['msg']}"}, status_code=422)
 
 
 _SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -134,14 +127,9 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         try:
             body = model.model_validate(payload)
         except ValidationError as err:
-            return None, _invalid(err)
-        with gate.admit(request) as refused:
-            if refused is not None:
-                return None, refused
-            try:
-                return body, state.bot.answer(body.question, body.history)
-            except SmabotError as err:
-                return None, JSONResponse({"error": str(err)}, status_code=400)
+            return None, invalid(err)
+        reply, refused = gate.ask(request, state.bot, body.question, body.history)
+        return (body, reply) if refused is None else (None, refused)
 
     @app.post("/chat/ask")
     def ask(request: Request, payload: dict):
@@ -163,7 +151,7 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         try:
             body = _Comment.model_validate(payload)
         except ValidationError as err:
-            return _invalid(err)
+            return invalid(err)
         if not hmac.compare_digest(body.token, token(body.id)):
             return JSONResponse({"error": "This feedback can't be changed."}, status_code=403)
         if not body.comment.strip():

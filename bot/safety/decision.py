@@ -106,7 +106,7 @@ class Guard:
             )
 
         def by_rule(kind: SafetyKind, hit: RuleHit) -> SafetyDecision:
-            return decide(kind, f"rule “{hit.rule}” matched “{hit.matched}”", hit)
+            return decide(kind, hit.reason, hit)
 
         def by_score(kind: SafetyKind, label: str, threshold: float) -> SafetyDecision:
             reason = f"classifier: {label} {top[label]:.2f} >= {threshold}"
@@ -151,7 +151,7 @@ class Guard:
         message = texts[0]
         for hit in hits:  # whatever else it names, even SMA
             if hit.rule == HARM_RULE:
-                return hit.rule, hit.matched, f"rule “{hit.rule}” matched “{hit.matched}”"
+                return hit.rule, hit.matched, hit.reason
         for text in texts[:2]:  # as typed, and with typos corrected
             if meaning := other_sma_meaning(text):
                 return "another meaning of SMA", meaning, f"“SMA” here means {meaning}"
@@ -165,12 +165,12 @@ class Guard:
             return "harmful request", None, reason
         for hit in hits:
             if hit.rule == "another condition":
-                return hit.rule, hit.matched, f"rule “{hit.rule}” matched “{hit.matched}”"
+                return hit.rule, hit.matched, hit.reason
         if not conversation and (other := self.other_conditions.find(message)):
             return "another condition", other, f"names another condition or medicine, “{other}”"
         for hit in hits:
             if hit.category == "out_of_scope":
-                return hit.rule, hit.matched, f"rule “{hit.rule}” matched “{hit.matched}”"
+                return hit.rule, hit.matched, hit.reason
         if closeness >= s.in_scope_cosine:
             return None
         scores = self.classifier_scores(vectors)

@@ -56,13 +56,10 @@ _END = (
     r"in|at|on|for|to|from|who|that|quietly|slowly|painlessly|safely|legally|now|tonight|"
     r"today)\b))"
 )
-_OBJECT = rf"\s+{_DETERMINER}(?:[\w-]+'s\s+)?(?:[\w-]+\s+)?{{person}}{_END}"
+_OBJECT = rf"\s+{_DETERMINER}(?:[\w-]+'s\s+)?(?:[\w-]+\s+)?{_PERSON}{_END}"
+# asking for the means, then the words between
+_MEANS = rf"\b{_ASKS_HOW}{_GAP}\b"
 
 # (lower-cased text, "’" read as "'")
-REQUEST = re.compile(
-    rf"\b{_ASKS_HOW}{_GAP}\b(?:{_ACTS}{_OBJECT.format(person=_PERSON)}|"
-    rf"{_LETHAL}\s+(?:him|her|them){_END})"
-)
-OWN_CHILD = re.compile(
-    rf"\b{_ASKS_HOW}{_GAP}\b{_LETHAL}\s+(?:my|our)\s+(?:[\w-]+\s+)?{_CHILD}{_END}"
-)
+REQUEST = re.compile(rf"{_MEANS}(?:{_ACTS}{_OBJECT}|{_LETHAL}\s+(?:him|her|them){_END})")
+OWN_CHILD = re.compile(rf"{_MEANS}{_LETHAL}\s+(?:my|our)\s+(?:[\w-]+\s+)?{_CHILD}{_END}")

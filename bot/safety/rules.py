@@ -167,6 +167,11 @@ class RuleHit:
     rule: str
     matched: str  # the words that matched, for the staff view
 
+    @property
+    def reason(self) -> str:
+        """The decision's reason, as staff and `--json` show it."""
+        return f"rule “{self.rule}” matched “{self.matched}”"
+
 
 def check_rules(text: str) -> list[RuleHit]:
     """Every rule that matches `text`, most serious category first: danger signs
