@@ -45,8 +45,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from bot.bot import Bot
+    from bot.build import build_index
     from bot.config import Config
-    from bot.indexer import build_index
     from evals.sets import DEFAULT_SET, load_set
 
     smabot = [sys.executable, "-m", "bot.cli"]

@@ -45,8 +45,8 @@ def start_app(
     corpus (index built first); (process, url, seconds from process start to the first
     page served)."""
     if corpus is None or index is None:
+        from bot.build import build_index
         from bot.config import Config
-        from bot.indexer import build_index
 
         corpus, index = tmp / "corpus", tmp / "index"
         shutil.copytree(ROOT / "corpus", corpus)
@@ -175,7 +175,7 @@ def main() -> None:
 
 def encode_floor(questions: list[str]) -> tuple[float, float]:
     """(ms for one batched encode of `questions`, ms for one question alone), medians."""
-    from bot.embedding import Embedder
+    from bot.index.embedding import Embedder
 
     embedder = Embedder()
     embedder.encode(questions)  # warm

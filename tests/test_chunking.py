@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from bot.chunking import chunk_document, embedding_text, get_encoding
 from bot.config import ChunkSettings
-from bot.corpus import load_corpus
-from bot.segment import segment
+from bot.ingest.chunking import chunk_document, embedding_text, get_encoding
+from bot.ingest.corpus import load_corpus
+from bot.ingest.segment import segment
 from tests.conftest import CORPUS
 
 SETTINGS = ChunkSettings()

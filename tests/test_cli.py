@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.versions import current_version
+from bot.index.versions import current_version
 
 
 def run(config, *args, input=None):

@@ -22,15 +22,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.app.feedback import FeedbackStore
 from bot.bot import Bot
 from bot.cli import main
 from bot.config import PROJECT_ROOT, Config
-from bot.corpus import add_document, load_corpus
 from bot.errors import DocumentError, IndexCorrupt, IndexMissing, QuestionError
-from bot.feedback import FeedbackStore
+from bot.index.versions import current_version
+from bot.ingest.corpus import add_document, load_corpus
+from bot.ingest.sources import SourceMeta
 from bot.reply import escape_markdown
-from bot.sources import SourceMeta
-from bot.versions import current_version
 from tests import app_server
 
 SMA = "Spinal muscular atrophy is a genetic disease that weakens the muscles of children.\n"
@@ -244,7 +244,7 @@ def test_kill_9_while_writing_feedback_leaves_a_sound_database(tmp_path):
     db = tmp_path / "fb.sqlite3"
     code = (
         f"import sys; sys.path.insert(0, {str(PROJECT_ROOT)!r})\n"
-        "from bot.feedback import FeedbackStore\n"
+        "from bot.app.feedback import FeedbackStore\n"
         f"from pathlib import Path; s = FeedbackStore(Path({str(db)!r}))\n"
         "print('ready', flush=True)\n"
         "while True: s.add('down', 'q' * 5000, {'kind': 'answer', 'text': 'x' * 5000})\n"
@@ -333,7 +333,7 @@ def test_source_pages_cannot_be_walked_out_of(server, path):
 
 @pytest.mark.app
 def test_a_documents_markup_is_escaped_on_its_source_page(built, tmp_path):
-    from bot.indexer import build_index
+    from bot.build import build_index
 
     root = tmp_path / "x"
     (root / "corpus").mkdir(parents=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import load_corpus
 from bot.errors import DocumentError
-from bot.formats import decode_text, extract
-from bot.sources import read_metadata
+from bot.ingest.corpus import load_corpus
+from bot.ingest.formats import decode_text, extract
+from bot.ingest.sources import read_metadata
 from tests.pdfmaker import make_pdf
 
 TEXT = "Zolgensma is given once.\r\nCafé — naïve “quotes”.\n"

@@ -14,14 +14,14 @@ import time
 import numpy as np
 import pytest
 
-import bot.store
+import bot.index.store
 from bot.bot import Bot
+from bot.build import build_index
 from bot.config import ChunkSettings, Config
-from bot.embedding import Embedder
 from bot.errors import IndexCorrupt, IndexMismatch, IndexMissing, SmabotError
-from bot.indexer import build_index
-from bot.store import load_index, make_faiss_index
-from bot.versions import FORMAT_VERSION, current_version
+from bot.index.embedding import Embedder
+from bot.index.store import load_index, make_faiss_index
+from bot.index.versions import FORMAT_VERSION, current_version
 
 
 def _build(config: Config, embedder: Embedder, **kw):
@@ -133,7 +133,7 @@ def test_a_failed_build_leaves_the_previous_index_in_use(
     def explode(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(bot.store.np, "save", explode)
+    monkeypatch.setattr(bot.index.store.np, "save", explode)
     with pytest.raises((SmabotError, KeyboardInterrupt)) as caught:
         _build(scratch, embedder)
     if isinstance(failure, OSError):
@@ -152,13 +152,13 @@ def test_kill_9_during_a_build_leaves_the_previous_index_in_use(scratch_built, e
     _touch_corpus(scratch)
     child = textwrap.dedent(f"""
         import sys, time
-        import bot.lexical
+        import bot.index.lexical
         from bot.config import Config
-        from bot.indexer import build_index
+        from bot.build import build_index
         def slow_save(self, folder):  # files are being written when the kill comes
             print("writing", flush=True)
             time.sleep(60)
-        bot.lexical.Lexical.save = slow_save
+        bot.index.lexical.Lexical.save = slow_save
         config = Config(corpus_dir={str(scratch.corpus_dir)!r},
                         index_dir={str(scratch.index_dir)!r})
         build_index(config, progress=False)

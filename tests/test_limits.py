@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.app import api as api_module
+from bot.app.feedback import FeedbackStore
 from bot.app.state import AppState
-from bot.feedback import FeedbackStore
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.answer.related import pick_related, restates, who
 from bot.app.api import add_api_routes
+from bot.app.feedback import FeedbackStore
 from bot.app.page import add_page_routes
 from bot.app.render import reply_html
 from bot.app.state import AppState
-from bot.feedback import FeedbackStore
-from bot.related import pick_related, restates, who
 
 
 @pytest.fixture

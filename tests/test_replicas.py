@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.app.feedback import MIGRATIONS, FeedbackStore
 from bot.config import Config
-from bot.feedback import MIGRATIONS, FeedbackStore
 from tests import app_server, postgres
 
 pytestmark = pytest.mark.skipif(

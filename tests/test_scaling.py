@@ -9,10 +9,10 @@ import threading
 import numpy as np
 import pytest
 
-from bot import encoder
-from bot.batching import MicroBatcher
-from bot.embedding import Embedder, encode_with_cache, resolve_model, text_key
-from bot.store import make_faiss_index
+from bot.index import encoder
+from bot.index.batching import MicroBatcher
+from bot.index.embedding import Embedder, encode_with_cache, resolve_model, text_key
+from bot.index.store import make_faiss_index
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_the_large_corpus_index_finds_what_the_exact_one_finds():
 def test_question_tokens_are_the_tokens_bm25s_indexed(bot):
     import bm25s
 
-    from bot.lexical import numbered_terms
+    from bot.index.lexical import numbered_terms
     from evals.sets import DEFAULT_SET, load_set
 
     lx = bot.data.lexical

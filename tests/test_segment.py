@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.boilerplate import line_reason
-from bot.segment import quotable_sentence, segment
+from bot.ingest.boilerplate import line_reason
+from bot.ingest.segment import quotable_sentence, segment
 from tests.conftest import CORPUS, corpus_text
 
 # Leftovers from made-up pages, not from this corpus: the rules must generalise.

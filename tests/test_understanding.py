@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lexical import numbered_terms
+from bot.answer.spelling import Speller
+from bot.index.lexical import numbered_terms
+from bot.index.vocabulary import Words
 from bot.safety.harm import OWN_CHILD, REQUEST
 from bot.safety.rules import HARM_RULE
 from bot.safety.scope import OtherConditions, other_sma_meaning, speaks_of_family
-from bot.spelling import Speller
-from bot.vocabulary import Words
 from tests.evalsets import assert_apart
 
 IN_SCOPE_WITHOUT_SMA = [

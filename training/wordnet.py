@@ -5,7 +5,7 @@ licence) says about English words, keyed by the Snowball stem the bot's terms us
 
 - noun share: of the word's uses tagged in SemCor (WordNet's sense counts), the share
   that are nouns. A question word the documents never use weighs on the answer decision
-  by this share (bot/lexical.py): "cost", "heart", "insurance" are things a question is
+  by this share (bot/index/lexical.py): "cost", "heart", "insurance" are things a question is
   about; "catch", "make", "quick", "honestly" are how it is asked.
 - synonym stems: the other words of the synsets of the word's commonest senses (those
   holding at least a quarter of its tagged uses, or its first sense), one hop only:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from bot.reply import Reply
 
 MAX_BODY_BYTES = 64 * 1024
-MAX_UPLOAD_BYTES = 11 * 2**20  # staff document uploads (bot.corpus: 10 MB per file)
+MAX_UPLOAD_BYTES = 11 * 2**20  # staff document uploads (bot.ingest.corpus: 10 MB per file)
 MAX_HISTORY_ITEMS = 50
 MAX_WAITING = 32
 RATE_PER_MINUTE = 120  # SMABOT_RATE_PER_MINUTE; 0 turns the limit off (benchmarks)

@@ -25,9 +25,9 @@ import gradio as gr
 
 from bot.app.chat import chat_markdown
 from bot.app.state import PASSWORD_VARIABLE, AppState
-from bot.corpus import add_document, load_corpus
 from bot.errors import SmabotError
-from bot.sources import KIND_LABELS, SourceKind, SourceMeta
+from bot.ingest.corpus import add_document, load_corpus
+from bot.ingest.sources import KIND_LABELS, SourceKind, SourceMeta
 
 OFF = (
     f"### The staff view is off\n\nStart the app with the environment variable "

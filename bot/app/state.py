@@ -12,10 +12,10 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from bot.app.feedback import FeedbackStore
 from bot.bot import Bot
+from bot.build import BuildSummary, build_index
 from bot.config import Config
-from bot.feedback import FeedbackStore
-from bot.indexer import BuildSummary, build_index
 
 PASSWORD_VARIABLE = "SMABOT_STAFF_PASSWORD"
 

@@ -35,8 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.config import DATA_DIR
+
 LABELS = ("info", "advice", "emergency", "out_of_scope")
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = DATA_DIR
 EXAMPLES = DATA / "safety_examples.jsonl"
 HARMFUL = DATA / "harmful_requests.jsonl"
 SCOPE_EXAMPLES = DATA / "scope_examples.jsonl"

@@ -34,7 +34,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-OTHER_CONDITIONS = Path(__file__).resolve().parent.parent / "data" / "other_conditions.txt"
+from bot.config import DATA_DIR
+
+OTHER_CONDITIONS = DATA_DIR / "other_conditions.txt"
 
 # Wikipedia, "SMA" (disambiguation): the senses other than spinal muscular atrophy that a
 # question could be about, each with words that point to it. A message that says "SMA"

@@ -9,7 +9,7 @@ exact term matching catches them. Two signals come from here:
   appear nowhere in the corpus ("cost", "insurance") covers little of any passage.
 
 Also kept: the corpus's surface `vocabulary` with counts (what the speller corrects
-toward, bot/spelling.py); its `names` (words its documents write capitalised mid-sentence,
+toward, bot/answer/spelling.py); its `names` (words its documents write capitalised mid-sentence,
 or with digits: zolgensma, spinraza, smn1), which let a follow-up such as "how is it
 given?" be read as "how is Zolgensma given?"; and its `topic_terms`: those names and
 their hyphen parts plus the specialist words of the corpus (risdiplam, hypotonia), which
@@ -35,7 +35,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from bot.vocabulary import Words
+from bot.index.vocabulary import Words
 
 # bm25s.tokenize's default token pattern: two or more word characters
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -219,7 +219,7 @@ class Lexical:
     ) -> TermWeights:
         """{query term: (idf, matching corpus terms)}. A term the corpus never uses
         weighs `unseen_idf`, scaled with `words` by how much of a noun it is (between
-        `floor` and 1: see bot/vocabulary.py); with `words`, WordNet synonyms the
+        `floor` and 1: see bot/index/vocabulary.py); with `words`, WordNet synonyms the
         corpus uses match too ("tire" -> "fatigu")."""
         out = {}
         for t in set(query_tokens):

@@ -1,7 +1,7 @@
 """Index versions on disk: published atomically, verified on load, old ones tidied away.
 
     index/CURRENT             name of the live version, replaced atomically
-    index/v-YYYYMMDD-.../     one complete build (see bot/store.py for its files)
+    index/v-YYYYMMDD-.../     one complete build (see bot/index/store.py for its files)
     index/.build-v-.../       a build being written (or one that died)
 
 A build writes its files under `.build-<version>`, adds a manifest listing every file's
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import IndexCorrupt, IndexMissing
-from bot.fileio import atomic_write
+from bot.ingest.fileio import atomic_write
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"

@@ -24,7 +24,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from bot.errors import ConfigError
-from bot.fileio import atomic_write
+from bot.ingest.fileio import atomic_write
 
 METADATA_FILE = "sources.json"
 

@@ -6,7 +6,7 @@ One question costs one query embedding plus arithmetic:
    vectors) and the `top_chunks` best by BM25 (bm25s), unioned;
 2. candidate units: the quotable passages inside those chunks;
 3. each unit's score mixes its own cosine with the question (vectors precomputed at
-   index time; the best over the unit's views, see bot/views.py), its best
+   index time; the best over the unit's views, see bot/index/views.py), its best
    chunk's cosine (which carries title and heading), and that chunk's BM25 scaled to
    [0, 1] for this question:
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.config import AnswerSettings
-from bot.lexical import TermWeights
-from bot.store import IndexData, make_faiss_index
+from bot.index.lexical import TermWeights
+from bot.index.store import IndexData, make_faiss_index
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Retriever:
         for i, unit in enumerate(data.units):
             for c in unit.chunk_ids:
                 self.units_by_chunk[c].append(i)
-        # each unit's views are one run of view_vectors (bot/views.py writes them in order)
+        # each unit's views are one run of view_vectors (bot/index/views.py writes them in order)
         owner = data.view_owner
         self.view_start = np.searchsorted(owner, np.arange(len(data.units)), side="left")
         self.view_end = np.searchsorted(owner, np.arange(len(data.units)), side="right")
@@ -121,7 +121,7 @@ class Retriever:
         return np.stack([memo[key][0] for key in keys]), np.stack([memo[key][1] for key in keys])
 
     def unit_cosines(self, query: np.ndarray, unit_ids: list[int]) -> np.ndarray:
-        """(len(unit_ids),) the best cosine over each unit's views (bot/views.py)."""
+        """(len(unit_ids),) the best cosine over each unit's views (bot/index/views.py)."""
         starts, ends = self.view_start[unit_ids], self.view_end[unit_ids]
         rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
         cos = self.data.view_vectors[rows] @ query  # (n_views of these units,)

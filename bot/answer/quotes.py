@@ -1,6 +1,6 @@
 """Choose the one to three passages to quote, and decide whether they answer at all.
 
-Selection, from candidates ranked by `bot.retrieval`:
+Selection, from candidates ranked by `bot.answer.retrieval`:
 
 1. the best unit, then further units scoring at least `follow_ratio` x the best, up to
    `max_quotes`, skipping any that overlap a chosen span (a list and its own items);
@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.answer.retrieval import Candidate
 from bot.config import AnswerSettings
-from bot.lexical import TermWeights
-from bot.retrieval import Candidate
-from bot.store import IndexData
+from bot.index.lexical import TermWeights
+from bot.index.store import IndexData
 
 
 @dataclass(frozen=True)

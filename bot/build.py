@@ -2,11 +2,14 @@
 
 `build_index(config)` does nothing but report when the index already matches the
 settings, the indexing code and the corpus (about a third of a second: no model is
-loaded). Otherwise it builds a new version (bot/versions.py publishes it atomically),
+loaded). Otherwise it builds a new version (bot/index/versions.py publishes it atomically),
 embedding only texts whose sha256 is not already in the previous version with the same
 model: editing one document re-embeds that document's changed passages only. It also
 trains the safety classifier (bot/safety/classifier.py) and embeds the curated
 suggested questions. One build runs at a time (a lock file in the index folder).
+
+It sits at the top of bot/, beside bot.py, because it joins three packages: bot/ingest/
+(documents), bot/index/ (vectors and files) and bot/safety/ (the classifiers kept in the index).
 """
 
 from __future__ import annotations
@@ -24,14 +27,12 @@ from typing import Any
 import numpy as np
 
 from bot.config import Config
-from bot.corpus import fingerprint, load_corpus
-from bot.embedding import Embedder, encode_with_cache, text_key
 from bot.errors import ConfigError, IndexCorrupt, IndexMissing, SmabotError
-from bot.freshness import corpus_differences, index_settings, settings_differences
-from bot.lexical import Lexical
-from bot.safety.classifier import shipped_arrays, train_all
-from bot.store import IndexParts, read_embedded_texts, write_files
-from bot.versions import (
+from bot.index.embedding import Embedder, encode_with_cache, text_key
+from bot.index.freshness import corpus_differences, index_settings, settings_differences
+from bot.index.lexical import Lexical
+from bot.index.store import IndexParts, read_embedded_texts, write_files
+from bot.index.versions import (
     FORMAT_VERSION,
     current_version,
     read_manifest,
@@ -39,7 +40,9 @@ from bot.versions import (
     verify_files,
     write_version,
 )
-from bot.views import plan_embeddings
+from bot.index.views import plan_embeddings
+from bot.ingest.corpus import fingerprint, load_corpus
+from bot.safety.classifier import shipped_arrays, train_all
 
 
 @dataclass(frozen=True)

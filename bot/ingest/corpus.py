@@ -1,7 +1,7 @@
 """The corpus: document files in one folder, described by `sources.json` beside them.
 
 A document's id is its file stem; its metadata comes from `sources.json` (see
-`bot.sources`). A document without an entry still works: its title is its first line
+`bot.ingest.sources`). A document without an entry still works: its title is its first line
 (or its id), its publisher "unknown publisher", its kind "other". A document that cannot be read is
 reported in `Corpus.problems` and left out, so one broken file does not stop the rest.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ConfigError, DocumentError
-from bot.fileio import atomic_write
-from bot.formats import SUPPORTED_SUFFIXES, Extracted, extract
-from bot.sources import SourceMeta, read_metadata, read_metadata_raw, write_metadata
+from bot.ingest.fileio import atomic_write
+from bot.ingest.formats import SUPPORTED_SUFFIXES, Extracted, extract
+from bot.ingest.sources import SourceMeta, read_metadata, read_metadata_raw, write_metadata
 
 
 @dataclass(frozen=True)

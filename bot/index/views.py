@@ -1,7 +1,7 @@
 """What gets embedded: the corpus's chunks, and each quotable unit in several views.
 
-`plan_embeddings` cuts every document into chunks (bot/chunking.py) and quotable units
-(bot/segment.py) and lists the texts to embed.
+`plan_embeddings` cuts every document into chunks (bot/ingest/chunking.py) and quotable units
+(bot/ingest/segment.py) and lists the texts to embed.
 
 A unit is quoted as one exact span, but one vector of that span can miss what the
 unit is about. So each unit is embedded several ways, and its similarity to a question
@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.chunking import Chunk, chunk_document, embedding_text
+from bot.ingest.chunking import Chunk, chunk_document, embedding_text
 from bot.config import ChunkSettings
-from bot.corpus import Corpus
-from bot.embedding import Embedder
-from bot.segment import Unit, segment
-from bot.store import IndexedUnit
+from bot.ingest.corpus import Corpus
+from bot.index.embedding import Embedder
+from bot.ingest.segment import Unit, segment
+from bot.index.store import IndexedUnit
 
 
 def unit_views(text: str, unit: Unit) -> list[str]:
@@ -51,7 +51,7 @@ class EmbeddingPlan:
     chunks: list[Chunk] = field(default_factory=list)
     units: list[IndexedUnit] = field(default_factory=list)
     chunk_texts: list[str] = field(default_factory=list)  # title + heading + chunk
-    view_texts: list[str] = field(default_factory=list)  # see bot/views.py
+    view_texts: list[str] = field(default_factory=list)  # see bot/index/views.py
     view_owner: list[int] = field(default_factory=list)  # view i belongs to units[owner[i]]
 
 

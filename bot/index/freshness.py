@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.corpus import fingerprint
+from bot.ingest.corpus import fingerprint
 
 # The modules whose code decides what gets indexed; editing one makes old indexes stale.
 _PIPELINE_MODULES = (
-    "formats",
-    "boilerplate",
-    "segment",
-    "chunking",
-    "views",
-    "lexical",
-    "embedding",
-    "indexer",
-    "store",
+    "ingest/formats",
+    "ingest/boilerplate",
+    "ingest/segment",
+    "ingest/chunking",
+    "index/views",
+    "index/lexical",
+    "index/embedding",
+    "build",
+    "index/store",
     "safety/classifier",
     "data/safety_examples.jsonl",
     "data/harmful_requests.jsonl",
@@ -36,7 +36,7 @@ _PIPELINE_MODULES = (
 
 def pipeline_fingerprint() -> str:
     """sha256 of the indexing code, so a change of rules can never go unnoticed."""
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parent.parent  # bot/
     h = hashlib.sha256()
     for name in _PIPELINE_MODULES:
         h.update((here / (name if "." in name else f"{name}.py")).read_bytes())

@@ -15,9 +15,11 @@ Left out: phrases ("life expectancy"), hypernyms and other two-hop relations.
 
 from __future__ import annotations
 
+from bot.config import DATA_DIR
+
 from pathlib import Path
 
-WORDNET = Path(__file__).resolve().parent / "data" / "wordnet.tsv"
+WORDNET = DATA_DIR / "wordnet.tsv"
 
 
 class Words:

@@ -3,7 +3,7 @@
 Saved web pages keep one paragraph per line, so a non-blank line is the paragraph
 unit here. Each line is one of:
 
-- furniture: page leftovers (see `bot.boilerplate`), never quoted, never indexed;
+- furniture: page leftovers (see `bot.ingest.boilerplate`), never quoted, never indexed;
 - list item: starts with "-", "•", "*", "1." ...;
 - prose: ends like a sentence; split into sentences with `sentencex`;
 - heading: a short line that is not a sentence, followed by content; it becomes the
@@ -30,7 +30,13 @@ from typing import Literal
 
 import sentencex
 
-from bot.boilerplate import is_sentence_shaped, layout_reasons, line_reason, sentence_reason, words
+from bot.ingest.boilerplate import (
+    is_sentence_shaped,
+    layout_reasons,
+    line_reason,
+    sentence_reason,
+    words,
+)
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-–•*·▪◦‣]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")

@@ -1,7 +1,7 @@
 """Group a document's content into retrieval chunks sized in tiktoken tokens.
 
 A chunk is a contiguous span `text[start:end]` made of whole pieces (sentences,
-headings, list items; see `bot.segment`). Chunks:
+headings, list items; see `bot.ingest.segment`). Chunks:
 
 - never cross a heading (a heading opens a new chunk) or page furniture;
 - hold at most `max_tokens` tokens of `encoding`, and prefer to end at a paragraph
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import ChunkSettings
-from bot.segment import Piece, Segmented
+from bot.ingest.segment import Piece, Segmented
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """The files of one index version: written by `write_files`, read by `load_index`.
 
-    index/v-20261121-101500-3f2a/   (published and verified by bot/versions.py)
+    index/v-20261121-101500-3f2a/   (published and verified by bot/index/versions.py)
         manifest.json         format version, model, dimension, encoding, chunk settings,
                               per-document content hashes, sha256 of every other file
         documents.json        each document's quotable text and metadata
         chunks.json, units.json
         chunk_vectors.npy     (n_chunks, dim) float32, L2-normalised
         unit_views.json       [owner unit, text] of every embedded view of a unit
-        view_vectors.npy      (n_views, dim) float32, L2-normalised (see bot/views.py)
+        view_vectors.npy      (n_views, dim) float32, L2-normalised (see bot/index/views.py)
         chunks.faiss          inner-product index over chunk_vectors
         lexical/              bm25s index, stopwords, idf
         safety.npz            the safety and scope classifiers' weights (see bot/safety)
@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from bot.chunking import Chunk
-from bot.corpus import Document
+from bot.ingest.chunking import Chunk
+from bot.ingest.corpus import Document
 from bot.errors import IndexCorrupt
-from bot.lexical import Lexical
-from bot.sources import SourceMeta
-from bot.versions import FIX_REBUILD, read_manifest, verify_files
+from bot.index.lexical import Lexical
+from bot.ingest.sources import SourceMeta
+from bot.index.versions import FIX_REBUILD, read_manifest, verify_files
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class IndexParts:
 
 
 def write_files(folder: Path, parts: IndexParts) -> None:
-    """Every file of a version but the manifest, which bot/versions.py completes."""
+    """Every file of a version but the manifest, which bot/index/versions.py completes."""
     import faiss
 
     def dump(name: str, data: object) -> None:
@@ -214,7 +214,7 @@ def read_embedded_texts(folder: Path) -> list[tuple[str, np.ndarray]]:
 
     Rebuilds use this as a cache keyed by text, so unchanged text is never embedded twice.
     """
-    from bot.chunking import embedding_text
+    from bot.ingest.chunking import embedding_text
 
     docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
     chunks = json.loads((folder / "chunks.json").read_text())
