@@ -17,11 +17,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.answer import question as question_
-from bot.answer.quotes import QuoteSelector
+from bot.answer.quotes import Decision, QuoteSelector, Span
 from bot.answer.related import pick_related
 from bot.answer.retrieval import Retriever
 from bot.answer.spelling import HEALTH_WORDS, Speller, read_word_list
@@ -43,7 +44,26 @@ NO_ANSWER_TEXT = (
 )
 
 
+# said before the quotes when every quote comes from a clinic's own page or article
+PROMOTIONAL_ONLY = (
+    "Only clinics that sell treatments say this in our documents, not a medically reviewed "
+    "source. Ask your child's neurologist before relying on it."
+)
+
 MAX_HISTORY = 6  # earlier messages read for a follow-up and for the conversation's scope
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The answer step's result for one question (`Bot.read`)."""
+
+    query_text: str
+    spans: list[Span]
+    decision: Decision
+
+    @property
+    def answers(self) -> bool:
+        return self.decision.answers and bool(self.spans)
 
 
 class Bot:
@@ -214,6 +234,21 @@ class Bot:
         reply.safety = safety.to_json()
         return reply
 
+    def read(
+        self, question: str, history: Sequence[str] = (), *, only: frozenset[str] | None = None
+    ) -> Reading:
+        """What the answer step makes of a question, without the safety layer: for
+        evaluating it on pages about other conditions (evals/lay.py). `only` restricts
+        retrieval to those documents."""
+        text, _ = self.clean_question(question)
+        corrected = self.speller.correct(text)[0]
+        earlier = [self.speller.correct(self.clean_question(h)[0])[0] for h in history if h.strip()]
+        query_text = self.retrieval_text(corrected, earlier[-MAX_HISTORY:])
+        _, _, spans, decision = self.passages(
+            query_text, self.embedder.encode_one(query_text), only
+        )
+        return Reading(query_text, spans, decision)
+
     def passages(self, query_text: str, query: np.ndarray, only: frozenset[str] | None = None):
         """(candidates, chunks, spans to quote, answer decision) for a question's text and
         its (dim,) embedding: retrieval, quote selection and the no-answer rule. `only`
@@ -292,6 +327,8 @@ class Bot:
                 )
             )
         related = self.suggest(query, 3, said)
+        if all(s.promotional for s in sources.values()):
+            notes = [*notes, PROMOTIONAL_ONLY]
         text = answer_markdown(quotes, list(sources.values()), notes, related)
         return Reply(
             "answer", text, quotes, list(sources.values()), notes, suggestions=related, debug=debug
