@@ -52,7 +52,8 @@ def add_chat_api(state: AppState) -> None:
         if vote not in ("up", "down"):
             raise gr.Error('vote must be "up" or "down".')
         reply = reply_json(question, history)
-        return {"id": state.feedback.add(vote, question, reply, comment or None)}
+        row = state.feedback.add(vote, question, reply, comment or None, _history(history))
+        return {"id": row}
 
     gr.api(ask, api_name="ask", concurrency_limit=4)
     gr.api(feedback, api_name="feedback", concurrency_limit=4)
