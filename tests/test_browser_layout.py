@@ -253,7 +253,7 @@ def test_no_link_on_any_page_answers_404(server, browser):
     ask(browser, "Is Zolgensma a cure for SMA?")
     pages = [server.url]
     pages += [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a.cite")]
-    pages += [server.url + "api", server.url + "no-such-page"]
+    pages += [server.url + "api", server.url + "no-such-page", server.url + "staff"]
     links = set()
     for page in pages:
         if page != browser.current_url:

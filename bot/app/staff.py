@@ -31,7 +31,7 @@ from typing import get_args
 import gradio as gr
 
 from bot.app.changes import ask_all, changes_html, compare
-from bot.app.chat import chat_markdown
+from bot.app.render import reply_html, source_href
 from bot.app.staff_views import (
     VERBS,
     documents_html,
@@ -134,7 +134,7 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             keep = gr.Button("Check this question after every rebuild")
         summary = gr.Markdown()
         gr.Markdown("### The reply as families see it")
-        shown = gr.Markdown()
+        shown = gr.HTML()
         gr.Markdown("### Why")
         safety = gr.Markdown()
         gr.Markdown(f"### Passages the search found\n\n{LEGEND}")
@@ -175,7 +175,8 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             chosen = [
                 [q_.marker, q_.doc_id, q_.start, q_.end, q_.score, q_.text] for q_ in reply.quotes
             ]
-            return text, chat_markdown(reply), why_markdown(reply), rows, chosen
+            seen = reply_html(reply, 0, link=lambda q_, _t: source_href(q_), heading=False)
+            return text, f'<div class="staff-reply">{seen}</div>', why_markdown(reply), rows, chosen
 
         def keep_question(pw: str, q: str, hist: str) -> str:
             check(state, pw)

@@ -158,7 +158,7 @@ async function sendVote(turn, i, vote, group, note, buttons) {
     Object.assign(turn, { vote, row: id, token, commented: false });
     save();
     for (const [v, b] of Object.entries(buttons)) b.setAttribute("aria-pressed", String(v === vote));
-    note.textContent = "Thank you: this question and reply were saved for the clinic team.";
+    note.textContent = "Thank you: this reply and the questions that led to it were saved for the clinic team.";
     showCommentForm(turn, group, note);
   } catch (err) {
     note.textContent = `Not saved: ${err.message}`;
