@@ -1,42 +1,43 @@
 """The chat in a real browser: Debian's Chromium driven by Selenium, against `app.py`.
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian packages chromium and
-chromium-driver; `.ci/run` installs them). Accessibility: axe-core (`make test` fetches
-it from npm, `SMABOT_AXE` says where) runs on every page at desktop and phone sizes;
-tests/test_accessibility.py holds those checks. Screenshots land in
-eval-reports/screenshots/.
+chromium-driver; `.ci/run` installs them); tests/browser.py drives them. The layout at
+two sizes, dark mode, Copy and print are in tests/test_browser_layout.py; axe-core on
+every page in tests/test_browser_a11y.py; the staff view in tests/test_staff_browser.py.
+Screenshots land in eval-reports/screenshots/.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
 from tests import app_server
+from tests.browser import (
+    MIN_TARGET,
+    PHONE,
+    active,
+    ask,
+    click,
+    driver_fixture,
+    last_reply,
+    open_staff,
+    press,
+    rect,
+    replies,
+    shot,
+    skip_without_chromium,
+    tab_to,
+    viewport,
+    wait,
+)
 
-pytestmark = pytest.mark.browser
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-SHOTS = PROJECT_ROOT / "eval-reports" / "screenshots"
-TIMEOUT = 40
-
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "needs Debian's chromium and chromium-driver (.ci/run installs them)",
-        allow_module_level=True,
-    )
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+skip_without_chromium()
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -48,81 +49,7 @@ def server(built, tmp_path_factory):
 
 @pytest.fixture
 def browser(tmp_path):
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
-
-
-AXE = Path(os.environ.get("SMABOT_AXE", PROJECT_ROOT / ".venv/axe-core-4.14.1/axe.min.js"))
-DESKTOP, PHONE = (1280, 900), (390, 844)
-MIN_TARGET = 44  # CSS px, WCAG 2.5.5
-
-
-def wait(driver, condition, timeout=TIMEOUT):
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
-
-
-def replies(driver) -> list:
-    return driver.find_elements(By.CSS_SELECTOR, "#conversation li.message.bot")
-
-
-def ask(driver, question: str) -> None:
-    box = wait(driver, lambda d: d.find_element(By.ID, "question"))
-    n = len(replies(driver))
-    box.send_keys(question)
-    box.send_keys(Keys.ENTER)
-    wait(driver, lambda d: len(replies(d)) > n)
-
-
-def last_reply(driver):
-    return replies(driver)[-1]
-
-
-def active(driver):
-    return driver.switch_to.active_element
-
-
-def shot(driver, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / name
-    driver.save_screenshot(str(path))
-    return path
-
-
-def axe_violations(driver) -> list[str]:
-    """axe-core's serious and critical violations on the current page, one line each."""
-    if not AXE.exists():
-        pytest.fail(f"axe-core is not at {AXE}: `make test` fetches it (needs npm)")
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    driver.set_script_timeout(120)
-    found = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']})"
-        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))))"
-        ".catch(e => done([{id: 'axe failed: ' + e, impact: 'critical', nodes: []}]));"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes']}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
+    yield from driver_fixture(tmp_path)
 
 
 def test_a_parent_sees_a_quote_opens_its_source_and_comes_back(server, browser):
@@ -136,7 +63,7 @@ def test_a_parent_sees_a_quote_opens_its_source_and_comes_back(server, browser):
     # named by its source for screen readers and voice control, not "[1]"
     name = link.get_attribute("aria-label")
     assert name.startswith("[1] ") and "opens the passage" in name and len(name) > 30
-    link.click()  # opens in the same tab
+    click(browser, link)  # opens in the same tab
     mark = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "mark#quote"))
     assert mark.text.startswith("No, Zolgensma") and "not a cure" in mark.text
     assert len(browser.window_handles) == 1
@@ -153,7 +80,7 @@ def test_feedback_is_confirmed_beside_its_reply_and_the_comment_box_closes(serve
     reply = last_reply(browser)
     vote = reply.find_element(By.XPATH, ".//button[contains(., 'Not helpful')]")
     assert vote.get_attribute("aria-pressed") == "false"
-    vote.click()
+    click(browser, vote)
     note = reply.find_element(By.CSS_SELECTOR, ".feedback-note")
     wait(browser, lambda d: "saved" in note.text)
     assert note.get_attribute("aria-live") == "polite"
@@ -163,7 +90,7 @@ def test_feedback_is_confirmed_beside_its_reply_and_the_comment_box_closes(serve
     # the thank-you sits within the reply, not a screen away
     assert abs(note.location["y"] - vote.location["y"]) < 200
     box.send_keys("Clear and short, thank you")
-    reply.find_element(By.XPATH, ".//button[normalize-space()='Send comment']").click()
+    click(browser, reply.find_element(By.XPATH, ".//button[normalize-space()='Send comment']"))
     wait(browser, lambda d: "comment was saved" in note.text)
     assert not reply.find_elements(By.CSS_SELECTOR, ".comment")  # closed after sending
     shot(browser, "chat-feedback.png")
@@ -201,27 +128,17 @@ def test_html_and_script_in_a_message_are_shown_as_text_and_never_run(server, br
     shot(browser, "script-escaped.png")
 
 
-def test_on_a_phone_the_reply_starts_in_view_and_every_target_is_big(server, browser):
-    browser.set_window_size(*PHONE)
+def test_on_a_phone_every_target_is_big_and_the_page_reflows(server, browser):
+    viewport(browser, PHONE)
     browser.get(server.url)
     assert browser.execute_script("return window.scrollY") == 0  # the intro is read first
     ask(browser, "Is Zolgensma a cure for SMA?")
     ask(browser, "What is SMA type 2?")
-    reply = last_reply(browser)
-    wait(
-        browser,
-        lambda d: d.execute_script("return arguments[0].getBoundingClientRect().top", reply) < 40,
-    )
-    top, height = browser.execute_script(
-        "const r = arguments[0].querySelector('.body').getBoundingClientRect();"
-        "return [r.top, window.innerHeight];",
-        reply,
-    )
-    assert top >= 0 and top + 30 < height  # the reply's first line is on screen
     assert active(browser).get_attribute("id") == "question"
     shot(browser, "chat-phone.png")
     small = browser.execute_script(
-        "return [...document.querySelectorAll('main a, main button, main textarea, header a')]"
+        "return [...document.querySelectorAll('main a, main button, main textarea, header a,"
+        " form.ask button, form.ask textarea, footer a')]"
         ".filter(e => e.offsetParent !== null)"
         ".map(e => [e.textContent.trim().slice(0, 30) || e.id, e.getBoundingClientRect()])"
         f".filter(([_, r]) => r.width < {MIN_TARGET} || r.height < {MIN_TARGET})"
@@ -229,22 +146,15 @@ def test_on_a_phone_the_reply_starts_in_view_and_every_target_is_big(server, bro
     )
     assert small == []
     for width in (390, 320):  # WCAG 1.4.10 reflow: no sideways scrolling
-        browser.set_window_size(width, 844)
+        viewport(browser, (width, 844))
         assert browser.execute_script("return document.documentElement.scrollWidth") <= width
-
-
-def tab_to(driver, matches, limit: int = 60, back: bool = False):
-    """Press Tab (or Shift-Tab) until the focused element satisfies `matches`."""
-    for _ in range(limit):
-        key = Keys.SHIFT + Keys.TAB if back else Keys.TAB
-        ActionChains(driver).send_keys(key).perform()
-        if matches(active(driver)):
-            return active(driver)
-    raise AssertionError("never reached by the keyboard")
-
-
-def press(driver, key) -> None:
-    ActionChains(driver).send_keys(key).perform()
+    viewport(browser, (320, 256))  # 1280x1024 at 400% zoom: the box goes back into the page
+    assert (
+        browser.execute_script(
+            "return getComputedStyle(arguments[0]).position", browser.find_element(By.ID, "ask")
+        )
+        == "static"
+    )
 
 
 def test_a_keyboard_alone_asks_opens_a_source_comes_back_and_gives_feedback(server, browser):
@@ -272,7 +182,10 @@ def test_a_keyboard_alone_asks_opens_a_source_comes_back_and_gives_feedback(serv
     press(browser, Keys.ENTER)
     wait(browser, lambda d: len(replies(d)) == 2)  # the same conversation
 
-    tab_to(browser, lambda e: e.text.endswith("Helpful") and e.tag_name == "button")
+    helpful = tab_to(browser, lambda e: e.text.endswith("Helpful") and e.tag_name == "button")
+    # what has focus is never hidden under the question box (WCAG 2.4.11)
+    bar = browser.find_element(By.ID, "ask")
+    assert rect(browser, helpful)["bottom"] <= rect(browser, bar)["top"]
     press(browser, Keys.SPACE)
     box = wait(browser, lambda d: active(d) if active(d).tag_name == "textarea" else None)
     assert box.get_attribute("id").startswith("comment-")
@@ -286,10 +199,10 @@ def test_a_keyboard_alone_asks_opens_a_source_comes_back_and_gives_feedback(serv
 def test_clearing_the_conversation_asks_first(server, browser):
     browser.get(server.url)
     ask(browser, "What is SMA type 2?")
-    browser.find_element(By.ID, "clear").click()
+    click(browser, browser.find_element(By.ID, "clear"))
     browser.switch_to.alert.dismiss()
     assert len(replies(browser)) == 1
-    browser.find_element(By.ID, "clear").click()
+    click(browser, browser.find_element(By.ID, "clear"))
     browser.switch_to.alert.accept()
     wait(browser, lambda d: not replies(d))
     browser.refresh()  # and it stays cleared
@@ -306,19 +219,11 @@ def test_related_questions_differ_from_the_question_and_follow_ups_work(server, 
     assert "intravenous" in last_reply(browser).text
     button = browser.find_elements(By.CSS_SELECTOR, "#related button")[0]
     question = button.text
-    button.click()
+    click(browser, button)
     wait(browser, lambda d: len(replies(d)) == 3)
     user = browser.find_elements(By.CSS_SELECTOR, "#conversation li.message.you")[-1]
     assert user.text.endswith(question)
     assert active(browser).get_attribute("id") == "question"
-
-
-def open_staff(driver, url: str) -> None:
-    driver.get(url + "staff")
-    box = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#staff-password input"))
-    box.send_keys(app_server.PASSWORD)
-    driver.find_element(By.XPATH, "//button[normalize-space()='Open']").click()
-    wait(driver, lambda d: d.find_element(By.XPATH, "//button[@role='tab']"))
 
 
 def test_staff_view_opens_with_the_password(server, browser):
@@ -326,39 +231,3 @@ def test_staff_view_opens_with_the_password(server, browser):
     tab = browser.find_element(By.XPATH, "//button[@role='tab' and contains(., 'Test a question')]")
     assert tab.is_displayed()
     shot(browser, "staff.png")
-
-
-@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_no_serious_accessibility_violations_on_any_page(server, browser, size):
-    browser.set_window_size(*size)
-    tag = "desktop" if size == DESKTOP else "phone"
-    found = {}
-    browser.get(server.url)
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#examples-block button"))
-    found["chat, empty"] = axe_violations(browser)
-    ask(browser, "Is Zolgensma a cure for SMA?")
-    ask(browser, "Should we stop Spinraza for our son?")
-    ask(browser, "my baby is turning blue and not breathing")
-    last_reply(browser).find_element(
-        By.XPATH, "preceding-sibling::li[2]//button[contains(., 'Not helpful')]"
-    ).click()
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".comment textarea"))
-    found["chat with answer, refusal, emergency, feedback"] = axe_violations(browser)
-    shot(browser, f"axe-chat-{tag}.png")
-    replies(browser)[0].find_element(By.CSS_SELECTOR, "a.cite").click()
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "mark#quote"))
-    found["source"] = axe_violations(browser)
-    shot(browser, f"axe-source-{tag}.png")
-    for name, path in (("404", "no-such-page"), ("missing source", "source/nope"), ("API", "api")):
-        browser.get(server.url + path)
-        wait(browser, lambda d: d.find_elements(By.TAG_NAME, "h1"))
-        found[name] = axe_violations(browser)
-        assert browser.title and browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
-    shot(browser, f"axe-404-{tag}.png")
-    browser.get(server.url + "staff")
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#staff-password input"))
-    found["staff, locked"] = axe_violations(browser)
-    open_staff(browser, server.url)
-    found["staff, open"] = axe_violations(browser)
-    shot(browser, f"axe-staff-{tag}.png")
-    assert {page: v for page, v in found.items() if v} == {}

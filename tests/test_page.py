@@ -15,7 +15,7 @@ from bot.answer.related import pick_related, restates, who
 from bot.app.api import add_api_routes
 from bot.app.feedback import FeedbackStore
 from bot.app.page import add_page_routes
-from bot.app.render import reply_html
+from bot.app.render import QUOTE_FROM, reply_html
 from bot.app.state import AppState
 
 
@@ -110,3 +110,38 @@ def test_browsers_get_a_not_found_page_and_programs_json(client):
     assert "<title>" in page.text
     api = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_the_starter_questions_lead_to_quotes_from_sources_that_are_not_clinics(client, bot):
+    page = client.get("/").text
+    starters = re.findall(r'<button type="button" class="example">([^<]+)</button>', page)
+    assert 2 <= len(starters) <= 4
+    kinds = {s.doc_id: s for q in bot.data.suggestions for s in bot.answer(q).sources}
+    promotional = {d for d, s in kinds.items() if s.promotional}
+    assert promotional  # the default corpus has clinics' pages to avoid
+    for question in starters:
+        reply = bot.answer(html.unescape(question))
+        assert reply.kind == "answer"
+        assert reply.quotes[0].doc_id not in promotional
+    assert "trusted" not in page.lower()
+    assert 'href="/api"' in page and client.get("/api").status_code == 200
+
+
+def test_copy_text_says_each_quotes_kind_of_source(client):
+    data = client.post("/chat/ask", json={"question": "Is Zolgensma a cure for SMA?"}).json()
+    copy, reply = data["copy"], data["reply"]
+    kinds = {s["marker"]: s["kind"] for s in reply["sources"]}
+    for q in reply["quotes"]:
+        assert f"“{q['text'].strip()}” [{q['marker']}] ({QUOTE_FROM[kinds[q['marker']]]})" in copy
+    assert "Sources:" in copy and "not medical advice" in copy
+    assert copy.count('<span class="quote-kind') == 0
+    assert data["html"].count('<span class="quote-kind') == len(reply["quotes"])
+
+
+def test_a_vote_keeps_the_earlier_messages_its_reply_was_computed_with(client, tmp_path):
+    earlier = ["Is Zolgensma a cure for SMA?"]
+    client.post(
+        "/chat/feedback", json={"vote": "up", "question": "how is it given?", "history": earlier}
+    )
+    (row,) = FeedbackStore(tmp_path / "feedback.sqlite3").recent()
+    assert row.earlier == earlier and row.reply["kind"] == "answer"

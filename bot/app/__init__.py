@@ -19,10 +19,15 @@ from bot.config import Config
 CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
 # Gradio marks an empty file or table with a bare <div aria-label="Empty value">, which
 # ARIA forbids (axe-core: aria-prohibited-attr); give such divs the role their label needs.
+# Its upload area is labelled "Click to upload or drop files" over the visible "Drop File
+# Here - or - Click to Upload" (axe-core: label-content-name-mismatch): let the visible
+# words name it.
 HEAD = """<script>
 new MutationObserver(() => {
   for (const d of document.querySelectorAll("div.empty[aria-label]:not([role])"))
     d.setAttribute("role", "img");
+  for (const d of document.querySelectorAll('[aria-label="Click to upload or drop files"]'))
+    d.removeAttribute("aria-label");
 }).observe(document.documentElement, {childList: true, subtree: true});
 </script>"""
 

@@ -17,19 +17,8 @@ from typing import Any
 
 import gradio as gr
 
-from bot.app.render import source_href
 from bot.app.state import AppState
 from bot.errors import SmabotError
-from bot.reply import Reply, answer_markdown
-
-
-def chat_markdown(reply: Reply) -> str:
-    """A reply as markdown with linked quotes (the staff view shows it so)."""
-    if reply.kind == "answer":
-        return answer_markdown(reply.quotes, reply.sources, reply.notes, [], link=source_href)
-    if reply.kind in ("emergency", "refusal"):
-        return f"<div class='smabot-{reply.kind}'>\n\n{reply.text}\n\n</div>"
-    return reply.text
 
 
 def add_chat_api(state: AppState) -> None:
@@ -52,7 +41,8 @@ def add_chat_api(state: AppState) -> None:
         if vote not in ("up", "down"):
             raise gr.Error('vote must be "up" or "down".')
         reply = reply_json(question, history)
-        return {"id": state.feedback.add(vote, question, reply, comment or None)}
+        row = state.feedback.add(vote, question, reply, comment or None, _history(history))
+        return {"id": row}
 
     gr.api(ask, api_name="ask", concurrency_limit=4)
     gr.api(feedback, api_name="feedback", concurrency_limit=4)

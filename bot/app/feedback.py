@@ -1,9 +1,13 @@
 """👍/👎 feedback: the only place a family's message is ever written.
 
 A row is stored only when someone presses 👍 or 👎 on a reply (and a comment only when
-they write one). It keeps the question, the reply as shown, its kind, the whole reply
+they write one). It keeps the question, the earlier messages the bot was given with it
+(a follow-up means nothing without them), the reply as shown, its kind, the whole reply
 object, and the index version that produced it, so staff can trace an answer back.
 Nothing else about a conversation is logged anywhere.
+
+The same database keeps the questions staff save in the staff view to be checked after
+each rebuild (`checks`): their own test questions, never a family's.
 
 Two homes, one schema and one list of migrations:
 - a SQLite file (the default, `SMABOT_FEEDBACK_DB`): one app process, or several on
@@ -54,6 +58,16 @@ MIGRATIONS: list[tuple[int, dict[str, str]]] = [
             f"id BIGSERIAL PRIMARY KEY, {_FEEDBACK_COLUMNS})",
         },
     ),
+    (2, {d: "ALTER TABLE feedback ADD COLUMN history TEXT" for d in ("sqlite", "postgresql")}),
+    (
+        3,
+        {
+            "sqlite": "CREATE TABLE IF NOT EXISTS checks (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "created TEXT NOT NULL, question TEXT NOT NULL, history TEXT NOT NULL)",
+            "postgresql": "CREATE TABLE IF NOT EXISTS checks (id BIGSERIAL PRIMARY KEY, "
+            "created TEXT NOT NULL, question TEXT NOT NULL, history TEXT NOT NULL)",
+        },
+    ),
 ]
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -66,6 +80,7 @@ COLUMNS = (
     "reply_kind",
     "reply_text",
     "index_version",
+    "history",
 )
 
 
@@ -79,6 +94,24 @@ class FeedbackRow:
     reply_kind: str | None
     reply_text: str | None
     index_version: str | None
+    history: str | None = None  # a JSON list of the earlier messages, oldest first
+    reply_json: str | None = None  # the whole reply object (not in the CSV)
+
+    @property
+    def earlier(self) -> list[str]:
+        try:
+            items = json.loads(self.history or "[]")
+        except json.JSONDecodeError:
+            return []
+        return [h for h in items if isinstance(h, str)] if isinstance(items, list) else []
+
+    @property
+    def reply(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.reply_json or "null")
+        except json.JSONDecodeError:
+            return None
+        return data if isinstance(data, dict) else None
 
 
 class FeedbackStore:
@@ -150,14 +183,21 @@ class FeedbackStore:
             return int(db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
 
     def add(
-        self, vote: Vote, question: str, reply: dict[str, Any], comment: str | None = None
+        self,
+        vote: Vote,
+        question: str,
+        reply: dict[str, Any],
+        comment: str | None = None,
+        history: list[str] | tuple[str, ...] = (),
     ) -> int:
+        """`history`: the earlier messages the reply was computed with, oldest first."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         with self._connect() as db:
             cur = db.execute(
                 "INSERT INTO feedback (created, vote, comment, question, reply_kind, reply_text,"
-                " reply_json, index_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " reply_json, index_version, history) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     vote,
@@ -167,6 +207,7 @@ class FeedbackStore:
                     reply.get("text"),
                     json.dumps(reply, ensure_ascii=False),
                     reply.get("index_version"),
+                    json.dumps(list(history), ensure_ascii=False),
                 ),
             )
             return int(cur.fetchone()[0])
@@ -182,7 +223,8 @@ class FeedbackStore:
         """Newest first."""
         with self._connect() as db:
             rows = db.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id DESC LIMIT ?", (limit,)
+                f"SELECT {', '.join(COLUMNS)}, reply_json FROM feedback ORDER BY id DESC LIMIT ?",
+                (limit,),
             ).fetchall()
         return [FeedbackRow(*row) for row in rows]
 
@@ -193,6 +235,25 @@ class FeedbackStore:
         for row in self.recent(limit=1_000_000):
             writer.writerow([getattr(row, c) for c in COLUMNS])
         return out.getvalue()
+
+    def add_check(self, question: str, history: list[str] | tuple[str, ...] = ()) -> int:
+        """Keep a staff question to be asked again after every rebuild; the number kept."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO checks (created, question, history) VALUES (?, ?, ?)",
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    question,
+                    json.dumps(list(history), ensure_ascii=False),
+                ),
+            )
+            return int(db.execute("SELECT count(*) FROM checks").fetchone()[0])
+
+    def checks(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The saved staff questions as (question, earlier messages), oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT question, history FROM checks ORDER BY id").fetchall()
+        return [(q, tuple(json.loads(h))) for q, h in rows]
 
     def count(self) -> int:
         with self._connect() as db:

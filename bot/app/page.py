@@ -13,11 +13,13 @@ Routes:
     GET  /                 the page (static/chat.html with the intro and examples filled in)
     GET  /api              how to use the JSON API (the footer links here)
     GET  /static/chat.*    its script and style
-    POST /chat/ask         {"question", "history", "turn"} -> {"reply": reply JSON, "html"}
+    POST /chat/ask         {"question", "history", "turn"} -> {"reply", "html", "copy"}
     POST /chat/feedback    {"vote": "up"|"down", "question", "history"} -> {"id", "token"}
     POST /chat/comment     {"id", "token", "comment"} -> {"saved": true}
 
-A vote stores the reply the bot gives now (recomputed, never taken from the browser).
+A vote stores the reply the bot gives now (recomputed, never taken from the browser),
+with the earlier messages it was given, so staff see what the family saw. "Copy" and
+"Print or save" work in the browser alone (the "copy" text comes with the reply).
 A comment needs the row's token (an HMAC of its id), so nobody can write on another
 person's feedback. The conversation lives in the browser tab (sessionStorage) only.
 """
@@ -37,7 +39,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.app.api import AskRequest, Gate, invalid
-from bot.app.render import markdown_html, reply_html
+from bot.app.render import markdown_html, reply_html, reply_text
+from bot.app.starters import starter_questions
 from bot.app.state import AppState
 from bot.safety.messages import EMERGENCY_NUMBERS
 
@@ -77,11 +80,11 @@ def html_page(title: str, body: str) -> str:
 
 def page_html(state: AppState, template: str) -> str:
     """The chat page `template` (static/chat.html) with the emergency numbers and the
-    index's example questions (they change when the index is rebuilt)."""
+    index's example questions (bot/app/starters.py; they change with the index)."""
     e = html.escape
     examples = "".join(
         f'<li><button type="button" class="example">{e(q)}</button></li>'
-        for q in state.bot.data.suggestions[:4]
+        for q in starter_questions(state.bot)
     )
     numbers = markdown_html(EMERGENCY_NUMBERS).strip().removeprefix("<p>").removesuffix("</p>")
     return template.replace("{{examples}}", examples).replace("{{numbers}}", numbers)
@@ -136,14 +139,18 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         body, reply = answer(request, payload, _Ask)
         if body is None:
             return reply
-        return {"reply": reply.to_json(), "html": reply_html(reply, body.turn)}
+        return {
+            "reply": reply.to_json(),
+            "html": reply_html(reply, body.turn),
+            "copy": reply_text(reply),
+        }
 
     @app.post("/chat/feedback")
     def feedback(request: Request, payload: dict):
         body, reply = answer(request, payload, _Vote)
         if body is None:
             return reply
-        row = state.feedback.add(body.vote, body.question, reply.to_json())
+        row = state.feedback.add(body.vote, body.question, reply.to_json(), history=body.history)
         return {"id": row, "token": token(row)}
 
     @app.post("/chat/comment")

@@ -1,14 +1,16 @@
-"""A reply as HTML for the families' page (`bot/app/page.py`).
+"""A reply as HTML for the families' page (`bot/app/page.py`), and as plain text for "Copy".
 
 Answers are built from their parts, not from markdown: each quote is a <blockquote>
 holding `html.escape(quote.text)` (the exact span, whitespace kept by CSS), followed by
 a citation link named for screen readers and voice control by its source ("[1] Is
-Zolgensma a cure for SMA?, opens the passage"). Refusals, emergency and other replies
-are the bot's own markdown (bot/safety/messages.py), rendered by markdown-it with raw
-HTML off, so `tel:` links work and nothing a family typed can become markup.
+Zolgensma a cure for SMA?, opens the passage") and, in its own element, the kind of
+source in words ("from a clinic that sells treatment"), so nobody has to find the
+Sources list to know who says it. Refusals, emergency and other replies are the bot's
+own markdown (bot/safety/messages.py), rendered by markdown-it with raw HTML off, so
+`tel:` links work and nothing a family typed can become markup.
 
 The reply's first element is its heading for assistive technology ("The bot's reply:
-emergency"), visually hidden; the page scrolls that start into view.
+emergency"), visually hidden; the staff view leaves it out (`heading=False`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import html
 from collections.abc import Callable
 from functools import cache
 
-from bot.reply import DISCLAIMER, Quote, Reply
+from bot.reply import DISCLAIMER, Quote, Reply, source_line
 
 _KIND_HEADING = {
     "answer": "Answer from the documents",
@@ -25,6 +27,18 @@ _KIND_HEADING = {
     "refusal": "Not something this chat can answer",
     "emergency": "Emergency",
     "out_of_scope": "Outside what this chat covers",
+}
+# Next to each quote: who says it, in words a parent reads at a glance.
+QUOTE_FROM = {
+    "reviewed_drug_info": "from medically reviewed drug information",
+    "reviewed_reference": "from a medically reviewed reference",
+    "public_health_agency": "from a public health agency",
+    "patient_organisation": "from a patient organisation",
+    "research": "from a research publication",
+    "clinic_page": "from a clinic that sells treatment",
+    "clinic_marketing": "from an article promoting a clinic's treatment",
+    "news": "from a news article",
+    "other": "from a source of unknown kind",
 }
 
 
@@ -46,23 +60,37 @@ def source_href(q: Quote, turn: int | None = None) -> str:
     return f"/source/{q.doc_id}?start={q.start}&end={q.end}{back}#quote"
 
 
-def reply_html(reply: Reply, turn: int, link: Callable[[Quote, int], str] = source_href) -> str:
+def quote_from(kind: str) -> str:
+    return QUOTE_FROM.get(kind, QUOTE_FROM["other"])
+
+
+def reply_html(
+    reply: Reply,
+    turn: int,
+    link: Callable[[Quote, int], str] = source_href,
+    heading: bool = True,
+) -> str:
     """The body of one bot message. `turn`: its place in the conversation (0-based)."""
     e = html.escape
-    heading = f'<h2 class="sr-only">{e(_KIND_HEADING[reply.kind])}</h2>'
+    head = f'<h2 class="sr-only">{e(_KIND_HEADING[reply.kind])}</h2>' if heading else ""
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in reply.notes)
     if reply.kind != "answer":
         body = markdown_html(_without_notes(reply))
-        return f'{heading}{notes}<div class="said smabot-{reply.kind}">{body}</div>'
-    titles = {s.marker: s.title for s in reply.sources}
-    parts = [heading, notes, "<p>Here is what the documents say:</p>"]
+        return f'{head}{notes}<div class="said smabot-{reply.kind}">{body}</div>'
+    by_marker = {s.marker: s for s in reply.sources}
+    parts = [head, notes, '<p class="lead">Here is what the documents say:</p>']
     for q in reply.quotes:
+        source = by_marker.get(q.marker)
+        kind = source.kind if source else "other"
         page = f", page {q.page}" if q.page else ""
-        name = f"[{q.marker}{page}] {titles.get(q.marker, q.title)}, opens the passage"
+        name = f"[{q.marker}{page}] {source.title if source else q.title}, opens the passage"
+        promo = " promotional" if source and source.promotional else ""
         parts.append(
             f'<figure class="quote"><blockquote><p>{e(q.text.strip())}</p></blockquote>'
             f'<figcaption><a class="cite" href="{e(link(q, turn))}" aria-label="{e(name)}">'
-            f"[{q.marker}{page}]</a></figcaption></figure>"
+            f"[{q.marker}{page}]</a> "
+            f'<span class="quote-kind{promo}">{e(quote_from(kind))}</span>'
+            "</figcaption></figure>"
         )
     items = []
     for s in reply.sources:
@@ -82,6 +110,25 @@ def reply_html(reply: Reply, turn: int, link: Callable[[Quote, int], str] = sour
     )
     parts.append(f'<p class="disclaimer">{e(DISCLAIMER)}</p>')
     return "".join(parts)
+
+
+def reply_text(reply: Reply) -> str:
+    """The reply as plain text, for "Copy": each quote with its marker and the kind of its
+    source, then the sources and the disclaimer. Other replies as the bot wrote them."""
+    if reply.kind != "answer":
+        return reply.plain()
+    by_marker = {s.marker: s for s in reply.sources}
+    lines = [f"({n})" for n in reply.notes]
+    lines.append("Here is what the documents say:")
+    for q in reply.quotes:
+        source = by_marker.get(q.marker)
+        page = f", page {q.page}" if q.page else ""
+        kind = quote_from(source.kind if source else "other")
+        lines.append(f"“{q.text.strip()}” [{q.marker}{page}] ({kind})")
+    sources = [f"[{s.marker}] {source_line(s)}" for s in reply.sources]
+    lines.append("\n".join(["Sources:", *sources]))
+    lines.append(DISCLAIMER)
+    return "\n\n".join(lines)
 
 
 def _without_notes(reply: Reply) -> str:

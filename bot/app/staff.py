@@ -5,12 +5,18 @@ that password and checks it on the server (constant-time), so the staff API endp
 (`/staff_*`) refuse without it too.
 
 - Test a question: the safety decision and its reason, the passages retrieved with
-  their scores, the quotes chosen, the latency.
-- Feedback: stored 👍/👎 with comments, newest first; CSV export.
-- Documents: the corpus with metadata and chunk counts; add a document (type, size and
-  readability checked); rebuild the index with progress while families keep getting
-  answers from the previous index.
-- Evaluation: run a question set and read the harness's report.
+  their scores, the quotes chosen, the latency; keep the question to be checked after
+  each rebuild.
+- Feedback: stored 👍/👎 with comments, newest first, each with what the family saw (the
+  earlier messages, the question, the full reply, the index version); CSV export.
+- Documents: the corpus with its kinds of source and passage counts; add a document
+  (type, size and readability checked); rebuild the index with progress while families
+  keep getting answers from the previous index, then "What changed" (bot/app/changes.py).
+- Evaluation: run a question set and read the outcome in words, the figures with plain
+  names, and the harness's technical report.
+
+A form that is empty or wrong says so beside it (never a red "Error" over a table);
+what is shown is written in bot/app/staff_views.py.
 """
 
 from __future__ import annotations
@@ -18,15 +24,26 @@ from __future__ import annotations
 import html
 import logging
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import get_args
 
 import gradio as gr
 
-from bot.app.chat import chat_markdown
+from bot.app.changes import ask_all, changes_html, compare
+from bot.app.render import reply_html, source_href
+from bot.app.staff_views import (
+    VERBS,
+    documents_html,
+    feedback_html,
+    figures_markdown,
+    missed_words,
+    rebuild_words,
+)
 from bot.app.state import PASSWORD_VARIABLE, AppState
 from bot.errors import SmabotError
 from bot.ingest.corpus import add_document, load_corpus
+from bot.ingest.formats import SUPPORTED_SUFFIXES
 from bot.ingest.sources import KIND_LABELS, SourceKind, SourceMeta
 
 OFF = (
@@ -34,7 +51,6 @@ OFF = (
     f"`{PASSWORD_VARIABLE}` set to turn it on, for example:\n\n"
     f"    {PASSWORD_VARIABLE}='a long passphrase' python app.py"
 )
-DOC_COLUMNS = ["Id", "Title", "Publisher", "Kind of source", "Chunks", "Passages", "File"]
 CANDIDATE_COLUMNS = [
     "Score",
     "Passage match",
@@ -51,13 +67,6 @@ LEGEND = (
     "question's rarer words the passage shares (BM25, scaled 0 to 1). *Words covered*: "
     "the share of the question's words the passage contains."
 )
-VERBS = {
-    "answer": "Answered",
-    "no_answer": "Not answered: the documents don't say",
-    "refusal": "Refused",
-    "emergency": "Emergency reply",
-    "out_of_scope": "Outside what the chat covers",
-}
 
 
 log = logging.getLogger("smabot.staff")
@@ -90,7 +99,7 @@ def build_staff(state: AppState) -> None:
         visible=state.staff_enabled,
     )
     unlock = gr.Button("Open", visible=state.staff_enabled)
-    with gr.Column(visible=False) as panel:
+    with gr.Column(visible=False) as panel, gr.Tabs(overflow_behavior="wrap"):
         _test_tab(state, password)
         _feedback_tab(state, password)
         _documents_tab(state, password)
@@ -120,10 +129,12 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
     with gr.Tab("Test a question"):
         question = gr.Textbox(label="Question")
         history = gr.Textbox(label="Earlier messages, one per line (optional)", lines=2)
-        run = gr.Button("Ask", variant="primary")
+        with gr.Row():
+            run = gr.Button("Ask", variant="primary")
+            keep = gr.Button("Check this question after every rebuild")
         summary = gr.Markdown()
         gr.Markdown("### The reply as families see it")
-        shown = gr.Markdown()
+        shown = gr.HTML()
         gr.Markdown("### Why")
         safety = gr.Markdown()
         gr.Markdown(f"### Passages the search found\n\n{LEGEND}")
@@ -138,11 +149,13 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
 
         def test(pw: str, q: str, hist: str):
             check(state, pw)
+            if not (q or "").strip():
+                return ("**Type a question to test.**", *[gr.skip()] * 4)
             earlier = [h for h in (hist or "").splitlines() if h.strip()]
             try:
                 reply = state.bot.answer(q, earlier)
             except SmabotError as err:
-                raise gr.Error(str(err), print_exception=False) from err
+                return (f"**Not asked:** {err}", *[gr.skip()] * 4)
             text = (
                 f"**{decision_sentence(reply)}** ({reply.kind}, {reply.latency_ms:.0f} ms, "
                 f"index {reply.index_version})"
@@ -162,7 +175,19 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             chosen = [
                 [q_.marker, q_.doc_id, q_.start, q_.end, q_.score, q_.text] for q_ in reply.quotes
             ]
-            return text, chat_markdown(reply), why_markdown(reply), rows, chosen
+            seen = reply_html(reply, 0, link=lambda q_, _t: source_href(q_), heading=False)
+            return text, f'<div class="staff-reply">{seen}</div>', why_markdown(reply), rows, chosen
+
+        def keep_question(pw: str, q: str, hist: str) -> str:
+            check(state, pw)
+            if not (q or "").strip():
+                return "**Type the question to check first.**"
+            earlier = [h for h in (hist or "").splitlines() if h.strip()]
+            n = state.feedback.add_check(q.strip(), earlier)
+            return (
+                f"**Kept.** After every rebuild, “What changed” says whether its reply changed "
+                f"({n} question{'s' * (n != 1)} of yours are checked, besides the dev set)."
+            )
 
         run.click(
             test,
@@ -170,30 +195,19 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             [summary, shown, safety, candidates, quotes],
             api_name="staff_test",
         )
+        keep.click(keep_question, [password, question, history], summary, api_name="staff_keep")
 
 
 def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
     with gr.Tab("Feedback"):
         refresh = gr.Button("Show feedback (newest first)")
-        table = gr.Dataframe(
-            headers=["When", "Vote", "Comment", "Question", "Reply", "Index version"], wrap=True
-        )
+        rows = gr.HTML()
         export = gr.Button("Export CSV")
         csv_file = gr.File(label="CSV", interactive=False)
 
         def show(pw: str):
             check(state, pw)
-            return [
-                [
-                    r.created,
-                    "👍 helpful" if r.vote == "up" else "👎 not helpful",
-                    r.comment or "",
-                    r.question,
-                    VERBS.get(r.reply_kind, r.reply_kind),
-                    r.index_version,
-                ]
-                for r in state.feedback.recent()
-            ]
+            return feedback_html(state.feedback.recent())
 
         def to_csv(pw: str):
             check(state, pw)
@@ -201,14 +215,42 @@ def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
             path.write_text(state.feedback.to_csv(), encoding="utf-8")
             return str(path)
 
-        refresh.click(show, password, table, api_name="staff_feedback")
+        refresh.click(show, password, rows, api_name="staff_feedback")
         export.click(to_csv, password, csv_file, api_name="staff_feedback_csv")
+
+
+def check_questions(state: AppState) -> list[tuple[str, tuple[str, ...]]]:
+    """What "What changed" asks before and after a rebuild: the dev set, then staff's own."""
+    from evals.sets import DEFAULT_SET, load_set
+
+    dev = [(it.question, tuple(it.history)) for it in load_set(DEFAULT_SET).items]
+    return dev + [c for c in state.feedback.checks() if c not in dev]
+
+
+def form_problem(path: str | None, title: str, reviewed: str) -> str | None:
+    """What is missing or wrong in the "Add a document" form, in one sentence."""
+    if not path:
+        return "Choose a file first (" + ", ".join(SUPPORTED_SUFFIXES) + ")."
+    if Path(path).suffix.lower() not in SUPPORTED_SUFFIXES:
+        return (
+            f"{Path(path).name} can't be added: use a file ending in "
+            + ", ".join(SUPPORTED_SUFFIXES)
+            + "."
+        )
+    if not (title or "").strip():
+        return "Give the document a title: families see it under each quote."
+    try:
+        if (reviewed or "").strip():
+            date.fromisoformat(reviewed.strip())
+    except ValueError:
+        return f"“{reviewed.strip()}” is not a date: write it as YYYY-MM-DD, or leave it empty."
+    return None
 
 
 def _documents_tab(state: AppState, password: gr.Textbox) -> None:
     with gr.Tab("Documents"):
         refresh = gr.Button("Show documents")
-        table = gr.Dataframe(headers=DOC_COLUMNS, wrap=True)
+        table = gr.HTML()
         gr.Markdown("#### Add a document (.txt, .md, .html, .pdf; up to 10 MB)")
         upload = gr.File(
             label="Document", file_types=[".txt", ".md", ".html", ".htm", ".pdf"], type="filepath"
@@ -226,33 +268,18 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
         added = gr.Markdown()
         rebuild = gr.Button("Rebuild the index", variant="primary")
         rebuilt = gr.Markdown()
+        changed = gr.HTML()
 
         def documents(pw: str):
             check(state, pw)
             built = state.bot.data.manifest.get("documents", {})
-            corpus = load_corpus(state.config.corpus_dir)
-            rows = []
-            for d in corpus.documents:
-                b = built.get(d.id, {})
-                rows.append(
-                    [
-                        d.id,
-                        d.meta.title,
-                        d.meta.publisher,
-                        d.meta.kind_label,
-                        b.get("chunks", "not indexed yet"),
-                        b.get("units", ""),
-                        d.filename,
-                    ]
-                )
-            return rows
+            return documents_html(load_corpus(state.config.corpus_dir), built)
 
         def add_doc(pw: str, path: str | None, t: str, p: str, k: str, r: str):
             check(state, pw)
-            if not path:
-                raise gr.Error("Choose a file first.", print_exception=False)
-            if not (t or "").strip():
-                raise gr.Error("Give the document a title.", print_exception=False)
+            problem = form_problem(path, t, r)
+            if problem:
+                return f"**Not added.** {problem}", gr.skip()
             meta = SourceMeta(
                 title=t.strip(),
                 publisher=(p or "").strip() or "unknown publisher",
@@ -264,7 +291,7 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
                     state.config.corpus_dir, Path(path).name, Path(path).read_bytes(), meta
                 )
             except SmabotError as err:
-                raise gr.Error(f"Not added: {err}", print_exception=False) from err
+                return f"**Not added.** {err}", gr.skip()
             return (
                 f"Added **{html.escape(doc.id)}** ({len(doc.text):,} characters of text). "
                 "Rebuild the index to make it searchable."
@@ -272,12 +299,17 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
 
         def do_rebuild(pw: str, progress=gr.Progress(track_tqdm=True)):
             check(state, pw)
+            questions = check_questions(state)
+            progress(0, desc="Asking the checked questions of the current index")
+            before = ask_all(state.bot.answer, questions)
             progress(0, desc="Rebuilding; families get answers from the current index meanwhile")
             try:
                 summary = state.rebuild(progress=True)
             except (SmabotError, RuntimeError) as err:
-                raise gr.Error(str(err), print_exception=False) from err
-            return f"```\n{summary.describe()}\n```", documents(pw)
+                return f"**Not rebuilt.** {err}", gr.skip(), gr.skip()
+            after = ask_all(state.bot.answer, questions)
+            what = changes_html(compare(questions, before, after), len(questions))
+            return rebuild_words(summary), documents(pw), what
 
         refresh.click(documents, password, table, api_name="staff_documents")
         add.click(
@@ -287,7 +319,11 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
             api_name="staff_add_document",
         )
         rebuild.click(
-            do_rebuild, password, [rebuilt, table], api_name="staff_rebuild", concurrency_limit=1
+            do_rebuild,
+            password,
+            [rebuilt, table, changed],
+            api_name="staff_rebuild",
+            concurrency_limit=1,
         )
 
 
@@ -302,20 +338,22 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
         )
         run = gr.Button("Run evaluation", variant="primary")
         said = gr.Markdown()
-        figures = gr.Code(label="Figures", language=None)
-        report_file = gr.File(label="Report (HTML)", interactive=False)
-        report = gr.HTML()
+        figures = gr.Markdown()
+        with gr.Accordion("Technical report (for developers)", open=False):
+            report_file = gr.File(label="Report (HTML)", interactive=False)
+            report = gr.HTML()
 
         def evaluate(pw: str, path: str | None, progress=gr.Progress(track_tqdm=True)):
             check(state, pw)
+            from bot.config import PROJECT_ROOT
             from evals.command import run_set
-            from evals.run import collect_local, table
+            from evals.run import collect_local, project_thresholds
             from evals.sets import load_set
 
             try:
                 qs = load_set(Path(path) if path else DEFAULT_SET)
             except SmabotError as err:
-                raise gr.Error(str(err), print_exception=False) from err
+                return "", gr.skip(), gr.skip(), f"**Not run.** {err}"
             bot = state.bot
             documents = {d: doc.text for d, doc in bot.data.documents.items()}
             run = run_set(qs, lambda items: collect_local(bot, items, progress.tqdm), documents)
@@ -323,12 +361,13 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
             out = Path(tempfile.mkdtemp(prefix="smabot-eval-")) / f"{qs.name}-report.html"
             out.write_text(page, encoding="utf-8")
             frame = (
-                f"<iframe title='report' style='width:100%;height:80vh;border:1px solid #ddd'"
-                f" srcdoc='{html.escape(page, quote=True)}'></iframe>"
+                f"<iframe title='The technical report' style='width:100%;height:80vh;"
+                f"border:1px solid #ddd' srcdoc='{html.escape(page, quote=True)}'></iframe>"
             )
-            verdict = "all thresholds met" if not run.missed else "missed: " + "; ".join(run.missed)
-            figures = f"{table(qs.name, run.scored)}\n\n{verdict}"
-            return figures, str(out), frame, evaluation_words(qs.items, run.replies, run.missed)
+            lo, hi = project_thresholds(qs.name, PROJECT_ROOT / "pyproject.toml")
+            missed = missed_words(run.scored, lo, hi)
+            words = evaluation_words(qs.items, run.replies, missed)
+            return figures_markdown(run.scored), str(out), frame, words
 
         run.click(
             evaluate,
@@ -377,5 +416,7 @@ def evaluation_words(items, replies, missed) -> str:
         text += f"**{len(lost)} emergenc{'y' if len(lost) == 1 else 'ies'} missed:** {shown}. "
     else:
         text += "No emergency missed. "
-    text += "Every threshold met." if not missed else "Thresholds missed: " + "; ".join(missed)
+    text += (
+        "Every threshold met." if not missed else "**Below the floor:** " + "; ".join(missed) + "."
+    )
     return text
