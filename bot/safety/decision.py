@@ -2,8 +2,15 @@
 
 Order, most serious first; the first that applies wins:
 
-1. emergency   an emergency or self-harm rule matches, or the classifier's emergency
-               probability reaches `emergency_threshold`;
+0. another language  the message is not in English (bot/safety/language.py): a notice in
+               its language that the bot reads English, with the emergency numbers;
+1. emergency   an emergency or self-harm rule matches (the published danger signs of
+               bot/safety/signs.py: a floor), or the classifier's emergency probability
+               reaches `emergency_threshold`; then a request for a way to harm someone
+               is declined (out of scope) whatever its violent words; then the message
+               reader (bot/safety/reader.py, trained on families' own words) finds
+               emergency in the whole message or any one of its sentences at its
+               threshold (the sentence that drove it is kept for the staff view);
 2. refusal     an advice rule matches, or the advice probability reaches
                `advice_threshold`;
 3. out_of_scope  a request for a way to harm someone, another meaning of "SMA", another
@@ -20,12 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from bot.config import SafetySettings
 from bot.safety.classifier import predict, probability
+from bot.safety.language import other_language
 from bot.safety.rules import (
     HARM_RULE,
     RuleHit,
@@ -35,6 +43,9 @@ from bot.safety.rules import (
     names_a_person,
 )
 from bot.safety.scope import OtherConditions, other_sma_meaning, speaks_of_family
+
+if TYPE_CHECKING:
+    from bot.safety.reader import MessageReader
 
 SafetyKind = Literal["pass", "refusal", "emergency", "out_of_scope"]
 
@@ -48,6 +59,8 @@ class SafetyDecision:
     category: str | None = None  # emergency | self_harm | advice | out_of_scope
     scores: dict[str, float] = field(default_factory=dict)  # classifier, on the message
     follow_up: bool = False
+    reader: dict[str, float] = field(default_factory=dict)  # the message reader's
+    language: str | None = None  # a message not in English: its language code
 
     def to_json(self) -> dict:
         return {
@@ -58,6 +71,8 @@ class SafetyDecision:
             "category": self.category,
             "scores": {k: round(v, 3) for k, v in self.scores.items()},
             "follow_up": self.follow_up,
+            "reader": {k: round(v, 3) for k, v in self.reader.items()},
+            "language": self.language,
         }
 
 
@@ -68,9 +83,12 @@ class Guard:
         settings: SafetySettings,
         topic_terms: frozenset[str] = frozenset(),
         other_conditions: OtherConditions | None = None,
+        reader: MessageReader | None = None,
     ):
+        """`reader`: the message reader (None leaves it out: rules and classifiers only)."""
         self.arrays = arrays
         self.settings = settings
+        self.reader = reader
         # corpus terms that are themselves other conditions (ALS, DMD) don't put a message
         # about them in scope
         self.topic_terms = frozenset(n for n in topic_terms if not is_other_condition(n))
@@ -90,9 +108,16 @@ class Guard:
         `closeness`: the best cosine between them and any chunk of the corpus;
         `history`: the conversation's earlier messages, oldest first."""
         s = self.settings
+        message = texts[0]
+        if code := other_language(message):
+            reason = f"written in another language ({code})"
+            return SafetyDecision("out_of_scope", reason, category="language",
+                                  follow_up=follow_up, language=code)  # fmt: skip
         hits = [h for t in texts for h in check_rules(t)]
         scores = [predict(self.arrays, v) for v in vectors] if "coef" in self.arrays else [{}]
         top = {k: max(sc.get(k, 0.0) for sc in scores) for k in scores[0]}
+        reading = self.reader.read(message, list(history)) if self.reader else None
+        read = {"emergency": reading.emergency, "advice": reading.advice} if reading else {}
 
         def decide(kind: SafetyKind, reason: str, hit: RuleHit | None = None, **kw):
             return SafetyDecision(
@@ -103,6 +128,7 @@ class Guard:
                 hit.category if hit else kw.get("category"),
                 scores[0],
                 follow_up,
+                read,
             )
 
         def by_rule(kind: SafetyKind, hit: RuleHit) -> SafetyDecision:
@@ -118,6 +144,14 @@ class Guard:
                     return by_rule("emergency", hit)
         if top.get("emergency", 0.0) >= s.emergency_threshold:
             return by_score("emergency", "emergency", s.emergency_threshold)
+        for hit in hits:  # asking for a way to hurt someone is declined, not escalated
+            if hit.rule == HARM_RULE:
+                return decide("out_of_scope", hit.reason, hit)
+        if reading and reading.emergency >= (limit := self.reader.thresholds["emergency"]):
+            driver = reading.driver
+            where = message[driver.start : driver.end] if driver else None
+            reason = f"message reader: emergency {reading.emergency:.2f} >= {limit}"
+            return decide("emergency", reason, category="danger", matched=where)
         for hit in hits:
             if hit.category == "advice":
                 return by_rule("refusal", hit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.reply import escape_markdown
 from bot.safety.decision import SafetyDecision
+from bot.safety.language import other_language_notice
 
 # tap-to-call links: a parent on a phone should not have to type the number
 EMERGENCY_NUMBERS = "[112](tel:112) (Europe) or [911](tel:911) (US and Canada)"
@@ -25,6 +26,23 @@ SELF_HARM = (
     "**[988](tel:988)**; in the UK and Ireland call Samaritans on **[116 123](tel:116123)**; "
     "elsewhere, findahelpline.com lists free local lines. Caring for a child with SMA is "
     "hard, and you don't have to carry this alone."
+)
+
+# An emergency the message reader recognised (no rule named it): it may be a medical
+# emergency or a person in crisis, so the reply offers both.
+DANGER = (
+    f"**This sounds like an emergency. If someone is in danger now, call your local emergency "
+    f"number: {EMERGENCY_NUMBERS}.** If you are not sure it is an emergency, call your "
+    "care team or doctor today."
+    "\n\nIf you are thinking of harming yourself, or feel you can't go on, you can talk to "
+    "someone at a crisis line, any time: in the US call or text **[988](tel:988)**; in the UK "
+    "and Ireland call Samaritans on **[116 123](tel:116123)**; elsewhere, findahelpline.com "
+    "lists free local lines. You don't have to carry this alone."
+)
+# every refusal: a family describing a sick child must not be left without a next step
+UNWELL_NOW = (
+    "If someone is unwell now, contact their care team today, and call "
+    f"{EMERGENCY_NUMBERS} if they struggle to breathe, turn blue or grey, or are hard to wake."
 )
 
 # Why the bot can't answer, by the rule family that fired.
@@ -64,14 +82,16 @@ def _try(suggestions: list[str]) -> str:
 def safety_text(decision: SafetyDecision, suggestions: list[str]) -> str:
     """The markdown shown for a refusal, emergency or out-of-scope decision."""
     if decision.kind == "emergency":
-        return SELF_HARM if decision.category == "self_harm" else EMERGENCY
+        return {"self_harm": SELF_HARM, "danger": DANGER}.get(decision.category or "", EMERGENCY)
     if decision.kind == "refusal":
         why = _WHY.get(decision.rule or "", _DEFAULT_WHY)
         return (
             f"{why} That needs someone who knows your child: please ask your child's "
-            "neurologist or care team, who can answer it safely. I can share general "
-            "information from the documents I have." + _try(suggestions)
+            "neurologist or care team, who can answer it safely. " + UNWELL_NOW + " I can "
+            "share general information from the documents I have." + _try(suggestions)
         )
+    if decision.category == "language":
+        return other_language_notice(decision.language)
     if decision.rule == "another condition":
         return OUT_OF_SCOPE_CONDITION + _try(suggestions)
     return OUT_OF_SCOPE + _try(suggestions)

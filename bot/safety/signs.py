@@ -222,6 +222,14 @@ SELF_HARM_SIGNS = (
         r"going on|anything)|i'?m a burden|(?:a|such a) burden to (?:everyone|them|my family)|"
         r"want (?:it all )?to (?:stop|end|disappear)|want to disappear|no way out|"
         r"saying goodbye to everyone|giving away my (?:things|stuff))\b"
+        # being a burden; saying goodbye or putting affairs in order; gathering the means
+        r"|\b(?:manage|cope|do|be|live) (?:fine |much |so much |a lot )?better without me\b"
+        r"|\bin case i'?m not (?:here|around|alive)\b|\b(?:wrote|written|writing|left) "
+        r"(?:goodbye |farewell )(?:letters|notes|a letter|a note)\b"
+        r"|\b(?:sorted|sorting|worked) out who (?:gets|will get|should get|can have) my\b"
+        r"|\b(?:saving|saved|collecting|stockpiling|hoarding) (?:up )?(?:all )?(?:of )?my "
+        r"(?:pills|tablets|meds|medication|medicine|painkillers|pain (?:pills|killers|meds)|"
+        r"sleeping (?:pills|tablets))\b"
         r"|\b(?:commit|committing|thinking (?:about|of)|considering|planning|going to|want to|"
         r"how to|ways to)\b[^.?!]{0,20}\bsuicide\b"
         r"|\b(?:what|how|which)\b[^.?!]{0,30}\bi\b[^.?!]{0,25}\b(?:take|use|do|get)\b[^.?!]{0,20}"
@@ -248,6 +256,11 @@ class SignHit:
     rule: str
     matched: str
     source: str
+
+
+def speaks_of_someone(text: str) -> bool:
+    """Does the message speak of a particular person ("my son", "she", "I")?"""
+    return bool(_SOMEONE.search(text.lower().replace("’", "'")))
 
 
 def find_signs(text: str) -> list[SignHit]:
