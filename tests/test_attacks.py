@@ -1,0 +1,201 @@
+"""The attack suite: every way into a real `python app.py`, tried as an attacker and as a
+careless staff member would (issue 23). Each test states what must hold and checks it
+against the running server, its responses and its log."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import app_server
+
+pytestmark = pytest.mark.app
+
+ASK = json.dumps({"question": "What is SMA type 2?"}).encode()
+GRADIO_ASK = json.dumps({"data": ["What is SMA type 2?", "[]"]}).encode()
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    srv = app_server.start(built, tmp_path_factory.mktemp("attacks"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def strict(built, tmp_path_factory):
+    """8 questions a minute per client (a burst of 2), behind a proxy at 127.0.0.1."""
+    env = {"SMABOT_RATE_PER_MINUTE": "8", "SMABOT_TRUSTED_PROXIES": "127.0.0.1"}
+    srv = app_server.start(built, tmp_path_factory.mktemp("strict"), env_extra=env)
+    yield srv
+    srv.stop()
+
+
+def log_of(srv, since: int = 0) -> str:
+    """The server's log from character `since` on (`len(log_of(srv))` marks a start)."""
+    return (srv.config.corpus_dir.parent / "app.log").read_text(errors="replace")[since:]
+
+
+def request(
+    srv,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    method: str | None = None,
+    source: str = "127.0.0.1",
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of one request from `source` (any 127/8 address)."""
+    url = urlsplit(srv.url)
+    conn = http.client.HTTPConnection(
+        url.hostname, url.port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if body is None:
+            sent.pop("Content-Type")
+        conn.request(method or ("POST" if body is not None else "GET"), path, body, sent)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+# --- 1. one gate for every way in -------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/call/ask", "/gradio_api/call/feedback"])
+def test_the_gradio_api_is_rated_per_client_like_the_json_api(strict, path):
+    client = {"X-Forwarded-For": f"10.1.0.{len(path)}"}  # a fresh client per case
+    codes = [request(strict, path, GRADIO_ASK, client)[0] for _ in range(3)]
+    assert codes == [200, 200, 429]
+    status, _, body = request(strict, "/api/ask", ASK, client)  # one bucket for all ways in
+    assert status == 429 and b"at most 8 a minute" in body
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_rate(strict):
+    # 127.0.0.2 is not a trusted proxy: its X-Forwarded-For is ignored
+    codes = [
+        request(strict, "/api/ask", ASK, {"X-Forwarded-For": f"10.2.0.{i}"}, source="127.0.0.2")[0]
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_a_trusted_proxy_names_each_client(strict):
+    # through the trusted proxy (127.0.0.1), each forwarded client has its own rate
+    codes = [
+        request(strict, "/api/ask", ASK, {"X-Forwarded-For": f"10.3.0.{i}"})[0] for i in range(6)
+    ]
+    assert codes == [200] * 6
+
+
+def test_the_gradio_route_that_would_skip_the_queue_is_closed(server):
+    status, _, body = request(server, "/gradio_api/run/ask", GRADIO_ASK)
+    assert status == 404 and b"queue" in body
+
+
+def test_gradio_waits_in_one_bounded_queue(bot, tmp_path):
+    from bot.app import create_app
+    from bot.app.api import MAX_WAITING
+    from bot.app.chat import CONCURRENCY
+    from bot.app.feedback import FeedbackStore
+    from bot.app.state import AppState
+
+    state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    _, demo = create_app(state)
+    assert demo._queue.max_size == MAX_WAITING and demo.api_open is False
+    limits = {fn.api_name: fn.concurrency_limit for fn in demo.fns.values()}
+    assert limits["ask"] == limits["feedback"] == CONCURRENCY
+    assert limits["staff_rebuild"] == 1
+
+
+def test_abandoned_gradio_calls_cannot_stall_a_family(strict):
+    """200 Gradio questions from 200 clients that never read their answers: each is
+    accepted or refused at once, and a family's question meanwhile is answered fast."""
+
+    def abandon(i: int) -> int:
+        hdr = {"X-Forwarded-For": f"10.4.{i // 250}.{i % 250}"}
+        return request(strict, "/gradio_api/call/ask", GRADIO_ASK, hdr)[0]
+
+    with ThreadPoolExecutor(50) as pool:
+        flood = pool.map(abandon, range(200))
+        start = time.monotonic()
+        status, _, _ = request(strict, "/api/ask", ASK, {"X-Forwarded-For": "10.5.0.1"})
+        family = time.monotonic() - start
+        codes = list(flood)
+    assert status == 200 and family < 2.0, family
+    assert set(codes) <= {200, 503}, set(codes)
+
+
+# --- 2. nothing secret at rest in the browser or the log --------------------------------
+
+
+def test_no_run_history_is_kept_in_the_browser(server):
+    status, _, _ = request(server, "/gradio_api/runs")
+    assert status == 404
+    status, _, body = request(server, "/config")
+    assert status == 200 and json.loads(body)["run_history"] is False
+    assert "runs" not in json.loads(body).get("footer_links", [])
+
+
+def test_the_password_is_never_logged_when_a_staff_call_goes_wrong(server):
+    secret = "pw-marker-7f3e-never-log"
+    start = len(log_of(server))
+    for api, data in [
+        ("staff_test", [secret]),  # too few inputs
+        ("staff_open", [secret]),  # wrong password
+        ("staff_add_document", [secret, None]),
+        ("staff_feedback_csv", [secret, "extra", "inputs"]),
+        ("staff_test", [{"not": "text"}, secret, 7]),
+    ]:
+        status, _, body = request(
+            server, f"/gradio_api/call/{api}", json.dumps({"data": data}).encode()
+        )
+        assert status == 200, (api, body)
+        event = json.loads(body)["event_id"]
+        request(server, f"/gradio_api/call/{api}/{event}")  # read it to the end
+    time.sleep(0.5)
+    log = log_of(server, start)
+    assert secret not in log and "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    "path, body, content_type",
+    [
+        ("/api/ask", b"question=What is SMA MARKER \xff\xfe", None),
+        ("/api/ask", b'{"question": "What is SMA MARKER \xff\xfe"}', "application/json"),
+        ("/api/ask", b'{"question": "What is SMA MARKER", ', "application/json"),
+        ("/api/ask", b'["What is SMA MARKER"]', "application/json"),
+        ("/chat/ask", b"What is SMA MARKER \xff", "text/plain"),
+        ("/chat/feedback", b'{"vote": "MARKER", "question": 5}', "application/json"),
+        ("/chat/comment", b'{"id": "x", "token": "t", "comment": "MARKER \xff"}', None),
+        ("/gradio_api/call/ask", b"MARKER \xff\xfe", None),
+        ("/gradio_api/call/ask", b'{"data": [["MARKER"], "[]"]}', "application/json"),
+        (
+            "/gradio_api/call/ask",
+            b'{"data": ["What is SMA MARKER", "[MARKER"]}',
+            "application/json",
+        ),
+        ("/gradio_api/queue/join", b'{"data": ["MARKER \xff"], "fn_index": 0}', None),
+        ("/gradio_api/upload", b"MARKER \xff", "multipart/form-data; boundary=x"),
+    ],
+)
+def test_a_message_is_never_logged_on_any_error_path(server, path, body, content_type):
+    marker = f"msg-marker-{abs(hash((path, body))) % 10**8}"
+    body = body.replace(b"MARKER", marker.encode())
+    headers = {"Content-Type": content_type} if content_type else {"Content-Type": ""}
+    start = len(log_of(server))
+    status, _, reply = request(server, path, body, headers)
+    if status == 200 and path.startswith("/gradio_api/call/"):
+        event = json.loads(reply)["event_id"]
+        request(server, f"{path}/{event}")
+    assert status < 500, (status, reply[:300])
+    time.sleep(0.3)
+    log = log_of(server, start)
+    assert marker not in log and "Traceback" not in log, log[-3000:]
