@@ -27,7 +27,7 @@ from bot.answer.related import pick_related
 from bot.answer.retrieval import Retriever
 from bot.answer.spelling import HEALTH_WORDS, Speller, read_word_list
 from bot.config import Config
-from bot.errors import IndexMismatch, IndexMissing, QuestionError, SmabotError
+from bot.errors import ConfigError, IndexMismatch, IndexMissing, QuestionError, SmabotError
 from bot.index.embedding import Embedder
 from bot.index.freshness import corpus_differences, settings_differences
 from bot.index.store import IndexData, load_index
@@ -134,7 +134,13 @@ class Bot:
                 echo("No index yet: building it first (once; about 20 s)…")
             else:
                 echo(f"{err.message} Building the index again first (about 20 s)…")
-            echo(build_index(config, echo=echo).describe())
+            try:
+                echo(build_index(config, echo=echo).describe())
+            except ConfigError as failed:  # sources.json does not check: fail closed
+                if not isinstance(err, IndexMismatch):
+                    raise
+                echo(f"{failed} Until then, answering from the index built before.")
+                return cls.load(config, check_corpus=False)
             return cls.load(config)
 
     @property

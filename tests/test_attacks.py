@@ -199,3 +199,119 @@ def test_a_message_is_never_logged_on_any_error_path(server, path, body, content
     time.sleep(0.3)
     log = log_of(server, start)
     assert marker not in log and "Traceback" not in log, log[-3000:]
+
+
+# --- 3. fail closed on metadata ---------------------------------------------------------
+
+SMA_TEXT = b"Spinal muscular atrophy is a genetic disease that weakens the muscles of children.\n"
+
+
+def _break_sources(corpus_dir, how: str) -> str:
+    """Spoil sources.json as a careless edit would; returns its old text."""
+    path = corpus_dir / "sources.json"
+    old = path.read_text(encoding="utf-8")
+    if how == "trailing comma":
+        new = old.replace('"kind": "clinic_page",', '"kind": "clinic_page",,', 1)
+    else:  # a kind that is not one of the kinds
+        new = old.replace('"kind": "clinic_page"', '"kind": "clinic-page"', 1)
+    assert new != old
+    path.write_text(new, encoding="utf-8")
+    return old
+
+
+@pytest.mark.parametrize(
+    "how, named",
+    [("trailing comma", "line 5, column"), ("unknown kind", "line 5, entry 'emcell")],
+)
+def test_bad_metadata_stops_the_rebuild_and_the_previous_index_serves(
+    scratch_built, embedder, how, named
+):
+    from bot.bot import Bot
+    from bot.build import build_index
+    from bot.errors import ConfigError, IndexMismatch
+    from bot.index.versions import current_version
+
+    before = current_version(scratch_built.index_dir).name
+    _break_sources(scratch_built.corpus_dir, how)
+    with pytest.raises(ConfigError) as err:
+        build_index(scratch_built, embedder=embedder, progress=False, echo=lambda m: None)
+    message = str(err.value)
+    assert "sources.json" in message and named in message, message
+    if how == "unknown kind":
+        assert "field 'kind' = 'clinic-page'" in message and "clinic_page" in message
+    assert current_version(scratch_built.index_dir).name == before
+    said: list[str] = []  # a restart: the index is stale, its rebuild fails, it still serves
+    bot = Bot.load_or_build(scratch_built, rebuild_on=(IndexMismatch,), echo=said.append)
+    assert bot.version == before and "answering from the index built before" in said[-1]
+    assert bot.data.documents["emcell-sma-stem-cell-treatment"].meta.kind == "clinic_page"
+
+
+def test_a_staff_rebuild_on_bad_metadata_keeps_the_clinic_warnings(server):
+    from gradio_client import Client
+
+    old = _break_sources(server.config.corpus_dir, "trailing comma")
+    try:
+        said = Client(server.url, verbose=False).predict(
+            app_server.PASSWORD, api_name="/staff_rebuild"
+        )[0]
+    finally:
+        (server.config.corpus_dir / "sources.json").write_text(old, encoding="utf-8")
+    assert "Not rebuilt" in said and "sources.json" in said and "line 5" in said
+    status, _, body = request(
+        server,
+        "/api/ask",
+        json.dumps(
+            {"question": "What does the EmCell clinic claim about stem cell treatment?"}
+        ).encode(),
+    )
+    reply = json.loads(body)
+    assert status == 200 and "promot" in reply["text"].lower() + json.dumps(reply["sources"])
+
+
+def test_adding_a_document_keeps_every_other_entry_and_field(scratch):
+    from bot.ingest.corpus import add_document
+    from bot.ingest.sources import SourceMeta
+
+    path = scratch.corpus_dir / "sources.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["emcell-sma-stem-cell-treatment"]["reviewed"] = "last spring"  # fails its check
+    raw["emcell-sma-stem-cell-treatment"]["x-owner"] = "Dr Lee"  # a field we don't know
+    raw["ghost-page"] = {"title": "A page not yet uploaded", "kind": "news"}
+    raw["odd entry!"] = 7
+    path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    add_document(scratch.corpus_dir, "new-leaflet.txt", SMA_TEXT, SourceMeta(title="New"))
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert {k: v for k, v in after.items() if k != "new-leaflet"} == raw
+    assert after["new-leaflet"] == {
+        "title": "New",
+        "publisher": "unknown publisher",
+        "kind": "other",
+    }
+
+
+def test_adding_a_document_to_unreadable_metadata_changes_nothing(scratch):
+    from bot.errors import ConfigError
+    from bot.ingest.corpus import add_document
+    from bot.ingest.sources import SourceMeta
+
+    old = _break_sources(scratch.corpus_dir, "trailing comma")
+    broken = (scratch.corpus_dir / "sources.json").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 5"):
+        add_document(scratch.corpus_dir, "new-leaflet.txt", SMA_TEXT, SourceMeta(title="New"))
+    assert (scratch.corpus_dir / "sources.json").read_text(encoding="utf-8") == broken != old
+    assert not (scratch.corpus_dir / "new-leaflet.txt").exists()
+
+
+def test_a_changed_kind_of_source_is_said_by_the_rebuild(scratch_built, embedder):
+    from bot.build import build_index
+
+    path = scratch_built.corpus_dir / "sources.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["emcell-sma-stem-cell-treatment"]["kind"] = "news"
+    path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    summary = build_index(scratch_built, embedder=embedder, progress=False, echo=lambda m: None)
+    said = "\n".join(summary.changes)
+    assert (
+        'emcell-sma-stem-cell-treatment: kind of source changed from "clinic\'s own page" '
+        "to 'news article'" in said
+    ), said
