@@ -488,3 +488,61 @@ def test_password_guesses_are_slowed_per_client(server):
     assert "error" not in _call(server, "staff_open", [app_server.PASSWORD], source="127.0.0.6")
     status, _, _ = _upload(server, "a.txt", SMA_TEXT, app_server.PASSWORD, source=guesser)
     assert status == 403
+
+
+# --- 7. service through change ----------------------------------------------------------
+
+
+def _children_nice(pid: int) -> list[int]:
+    """The nice values of `pid`'s child processes now."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # ppid
+            found.append(int(fields[16]))  # nice
+    return found
+
+
+def test_families_stay_fast_while_staff_rebuild(built, tmp_path):
+    """The rebuild runs in a child process at lower priority on one thread; meanwhile a
+    family's question is answered well within a second."""
+    import statistics
+    import threading
+
+    # one address asks ten times a second: no rate limit here
+    srv = app_server.start(built, tmp_path / "srv", env_extra={"SMABOT_RATE_PER_MINUTE": "0"})
+    try:
+        corpus = srv.config.corpus_dir
+        for k in range(1):  # new text to embed: copies of the corpus, each line changed
+            for doc in sorted(corpus.glob("*.txt"))[:2]:
+                lines = doc.read_text(encoding="utf-8").splitlines()
+                changed = "\n".join(
+                    f"{line} (edition {k}, part {i})" for i, line in enumerate(lines)
+                )
+                (corpus / f"{doc.stem}-edition-{k}.txt").write_text(changed, encoding="utf-8")
+        said: list[str] = []
+        rebuild = threading.Thread(
+            target=lambda: said.append(_call(srv, "staff_rebuild", [app_server.PASSWORD]))
+        )
+        rebuild.start()
+        latencies, nice = [], []
+        while rebuild.is_alive():
+            nice += _children_nice(srv.process.pid)
+            t0 = time.monotonic()
+            status, _, _ = request(srv, "/api/ask", ASK)
+            latencies.append(time.monotonic() - t0)
+            assert status == 200
+            time.sleep(0.1)
+        rebuild.join()
+    finally:
+        srv.stop()
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+    print(f"rebuild: {len(latencies)} questions, p95 {p95:.3f} s, max {max(latencies):.3f} s")
+    assert "The index was rebuilt" in said[0], said[0][-500:]
+    assert nice and max(nice) >= 10, nice  # the build ran in a niced child
+    assert len(latencies) >= 10 and p95 < 1.0, (len(latencies), p95, max(latencies))

@@ -1,7 +1,8 @@
 """What the running app holds: the live bot, the feedback store, and index rebuilds.
 
 Families always talk to `state.bot`. A rebuild (from the staff view) builds the new
-index beside the old one and loads it; only then is `state.bot` replaced, in one
+index beside the old one, in a process of its own at lower priority (bot/app/rebuild.py),
+and loads it; only then is `state.bot` replaced, in one
 assignment, so every request is answered wholly by the old index or wholly by the new.
 """
 
@@ -16,8 +17,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from bot.app.feedback import FeedbackStore
+from bot.app.rebuild import build_in_child
 from bot.bot import Bot
-from bot.build import BuildSummary, build_index
+from bot.build import BuildSummary
 from bot.config import Config
 
 PASSWORD_VARIABLE = "SMABOT_STAFF_PASSWORD"
@@ -101,11 +103,8 @@ class AppState:
         if not self._rebuild_lock.acquire(blocking=False):
             raise RuntimeError("A rebuild is already running.")
         try:
-            embedder = self.bot.embedder  # one model in memory, shared
-            summary = build_index(
-                self.config, embedder=embedder, progress=progress, echo=lambda m: None
-            )
-            self.bot = Bot.load(self.config, embedder=embedder)
+            summary = build_in_child(self.config)  # bot/app/rebuild.py: niced, one thread
+            self.bot = Bot.load(self.config, embedder=self.bot.embedder)  # one model, shared
             return summary
         finally:
             self._rebuild_lock.release()
