@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -88,10 +89,16 @@ class Bot:
 
     @classmethod
     def load(
-        cls, config: Config, *, embedder: Embedder | None = None, check_corpus: bool = True
+        cls,
+        config: Config,
+        *,
+        embedder: Embedder | None = None,
+        check_corpus: bool = True,
+        version: Path | None = None,
     ) -> Bot:
-        """Load the current index; refuse one built with other settings or another corpus."""
-        data = load_index(config.index_dir)
+        """Load the current index (or `version`, a folder of the index); refuse one built
+        with other settings or (`check_corpus`) for another corpus."""
+        data = load_index(config.index_dir, version)
         fix = "Run `smabot index` to rebuild it."
         if diffs := settings_differences(data.manifest, config):
             raise IndexMismatch(
@@ -142,6 +149,21 @@ class Bot:
                 echo(f"{failed} Until then, answering from the index built before.")
                 return cls.load(config, check_corpus=False)
             return cls.load(config)
+
+    @classmethod
+    def load_last_good(cls, config: Config, embedder: Embedder | None = None) -> Bot | None:
+        """The newest version of the index that loads with these settings, whatever corpus
+        it was built for (the current one first, then the one before it); None if none."""
+        from bot.index.versions import current_version, previous_versions
+
+        current = current_version(config.index_dir)
+        candidates = ([current] if current else []) + previous_versions(config.index_dir)
+        for folder in candidates:
+            try:
+                return cls.load(config, embedder=embedder, check_corpus=False, version=folder)
+            except SmabotError:
+                continue
+        return None
 
     @property
     def version(self) -> str:

@@ -546,3 +546,39 @@ def test_families_stay_fast_while_staff_rebuild(built, tmp_path):
     assert "The index was rebuilt" in said[0], said[0][-500:]
     assert nice and max(nice) >= 10, nice  # the build ran in a niced child
     assert len(latencies) >= 10 and p95 < 1.0, (len(latencies), p95, max(latencies))
+
+
+def test_a_damaged_index_at_start_up_serves_the_previous_version_at_once(
+    scratch_built, embedder, tmp_path
+):
+    from bot.build import build_index
+    from bot.index.versions import current_version
+
+    first = current_version(scratch_built.index_dir).name
+    doc = scratch_built.corpus_dir / "zolgensma-is-it-a-cure.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nA closing line.\n", encoding="utf-8")
+    build_index(scratch_built, embedder=embedder, progress=False, echo=lambda m: None)
+    damaged = current_version(scratch_built.index_dir)
+    assert damaged.name != first and (scratch_built.index_dir / first).is_dir()
+    (damaged / "chunk_vectors.npy").write_bytes(b"\x00garbage")
+
+    t0 = time.monotonic()
+    srv = app_server.start(scratch_built, tmp_path / "srv")
+    try:
+        status, _, body = request(srv, "/api/ask", ASK)
+        ready = time.monotonic() - t0
+        assert status == 200 and json.loads(body)["index_version"] == first
+        assert ready < 10, ready
+        said = _call(srv, "staff_open", [app_server.PASSWORD])
+        assert "rebuilt in the background" in said and "damaged" in said, said
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:  # the rebuild lands; families move to it
+            version = json.loads(request(srv, "/api/ask", ASK)[2])["index_version"]
+            if version not in (first, damaged.name):
+                break
+            time.sleep(1)
+        assert version not in (first, damaged.name)
+        assert "background" not in _call(srv, "staff_open", [app_server.PASSWORD])
+    finally:
+        srv.stop()
+    print(f"start-up on a damaged index: answering from {first} after {ready:.1f} s")

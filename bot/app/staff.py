@@ -100,6 +100,7 @@ def build_staff(state: AppState) -> None:
         visible=state.staff_enabled,
     )
     unlock = gr.Button("Open", visible=state.staff_enabled)
+    notice = gr.Markdown()  # e.g. the index is being rebuilt in the background
     with gr.Column(visible=False) as panel, gr.Tabs(overflow_behavior="wrap"):
         _test_tab(state, password)
         _feedback_tab(state, password)
@@ -108,9 +109,10 @@ def build_staff(state: AppState) -> None:
 
     def open_panel(pw: str, request: gr.Request):
         check(state, pw, request)
-        return gr.update(visible=True)
+        said = f"**Note:** {state.notice}" if state.notice else ""
+        return gr.update(visible=True), said
 
-    unlock.click(open_panel, password, panel, api_name="staff_open")
+    unlock.click(open_panel, password, [panel, notice], api_name="staff_open")
 
 
 def check(state: AppState, password: str | None, request: gr.Request | None = None) -> None:

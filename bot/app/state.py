@@ -63,18 +63,45 @@ class AppState:
     feedback: FeedbackStore
     staff_password: str | None = None  # None: the staff view is off
     attempts: Attempts = field(default_factory=Attempts)
+    notice: str | None = None  # what staff should know now (a rebuild in the background)
     _rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, config: Config, echo=print) -> AppState:
-        """Load the index; build it first (saying why) if it is missing, stale or damaged."""
+        """Load the index. If it is stale or damaged, answer at once from the last good
+        version on disk and rebuild in the background (saying so, here and in the staff
+        view); with none to answer from, build it first (saying why)."""
         from bot.errors import IndexCorrupt, IndexMismatch, IndexMissing
 
-        bot = Bot.load_or_build(
-            config, rebuild_on=(IndexMissing, IndexMismatch, IndexCorrupt), echo=echo
-        )
         password = os.environ.get(PASSWORD_VARIABLE) or None
+        try:
+            bot = Bot.load(config)
+        except (IndexMismatch, IndexCorrupt) as err:
+            bot = Bot.load_last_good(config)
+            if bot is not None:
+                state = cls(config, bot, FeedbackStore.open(config), password)
+                state.notice = (
+                    f"{err.message} Answering from index {bot.version} meanwhile; the index "
+                    "is being rebuilt in the background."
+                )
+                echo(state.notice)
+                threading.Thread(target=state._rebuild_at_start, daemon=True).start()
+                return state
+            bot = Bot.load_or_build(
+                config, rebuild_on=(IndexMissing, IndexMismatch, IndexCorrupt), echo=echo
+            )
+        except IndexMissing:
+            bot = Bot.load_or_build(config, rebuild_on=(IndexMissing,), echo=echo)
         return cls(config, bot, FeedbackStore.open(config), password)
+
+    def _rebuild_at_start(self) -> None:
+        try:
+            summary = self.rebuild()
+        except Exception as err:
+            self.notice = f"The background rebuild failed: {err} Answering from {self.bot.version}."
+        else:
+            self.notice = None
+            print(f"smabot: background rebuild done, now answering from {summary.version}.")
 
     @property
     def staff_enabled(self) -> bool:
