@@ -75,7 +75,7 @@ def create_app(state: AppState):
     quiet_gradio_errors(demo)
     app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
     add_api_routes(app, state, gate)
-    add_edge(app, state, os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    add_edge(app, state, gate, os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     add_page_routes(app, state, gate)  # before Gradio's mount: `/` is the families' page
     add_source_route(app, state)
     app = gr.mount_gradio_app(

@@ -177,18 +177,10 @@ class Gate:
 
 
 def add_api_routes(app: FastAPI, state: AppState, gate: Gate | None = None) -> Gate:
-    """`/api/ask`, the body-size limit for every route and the rate limit for Gradio's
-    API. Returns the gate, for the other routes that ask the bot."""
+    """`/api/ask` and the body-size limit for every route. Returns the gate, for the
+    other routes that ask the bot (and bot/app/edge.py, Gradio's door)."""
     gate = gate or Gate()
-    quiet_errors(app)
-
-    @app.middleware("http")
-    async def limit_gradio_rate(request: Request, call_next):
-        if request.method == "POST" and request.url.path.startswith(GRADIO_RUN_PREFIXES):
-            refused = gate.over_rate(request)
-            if refused is not None:
-                return refused
-        return await call_next(request)
+    quiet_errors(app)  # Gradio's API meets `gate.over_rate` in bot/app/edge.py
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

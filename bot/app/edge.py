@@ -24,7 +24,9 @@ from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 
+from bot.app.api import GRADIO_RUN_PREFIXES, Gate
 from bot.app.state import AppState
 
 STAFF_HEADER = "x-staff-password"
@@ -53,43 +55,60 @@ def allowed_hosts(server_name: str) -> list[str]:
     return [*own, "127.0.0.1", "localhost", "::1", "[::1]"]
 
 
-def add_edge(app: FastAPI, state: AppState, server_name: str) -> None:
-    """The middleware above; call after the app's other middleware (it runs first)."""
+def add_edge(app: FastAPI, state: AppState, gate: Gate, server_name: str) -> None:
+    """The doors above, and `gate`'s rate for Gradio's API, as one plain ASGI middleware
+    (each of Starlette's `@app.middleware` layers costs every request a task and two
+    streams; under a flood that is the families' latency). Call after the app's other
+    middleware: it runs first."""
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    def refuse(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status, headers=SECURITY_HEADERS)
-
-    @app.middleware("http")
-    async def edge(request: Request, call_next):
-        path = request.url.path
-        if path.startswith(("/gradio_api/file=", "/gradio_api/file/", "/file=")):
-            return refuse(404, "Nothing is served here.")
-        if path.rstrip("/") == "/gradio_api/upload" and request.method == "POST":
-            refused = staff_only(request)
-            if refused is not None:
-                return refused
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    def staff_only(request: Request) -> JSONResponse | None:
-        if not state.staff_enabled:
-            return refuse(403, "Uploads are off: the staff view is off.")
-        given = unquote(request.headers.get(STAFF_HEADER, ""))
-        why = state.staff_refusal(given, client_of(request))
-        return None if why is None else refuse(403, f"Uploads need the staff password. {why}")
-
-    @app.middleware("http")
-    async def no_forwarded_host(request: Request, call_next):
-        # Gradio would build its root URL from it (bot/app/api.py: no proxy is trusted
-        # for it; a proxy passes the Host header instead)
-        request.scope["headers"] = [
-            (k, v) for k, v in request.scope["headers"] if k != b"x-forwarded-host"
-        ]
-        return await call_next(request)
-
+    app.add_middleware(Edge, state=state, gate=gate)
     app.add_middleware(
         TrustedHostMiddleware, allowed_hosts=allowed_hosts(server_name), www_redirect=False
     )
+
+
+class Edge:
+    """See the module's docstring."""
+
+    def __init__(self, app, state: AppState, gate: Gate):
+        self.app, self.state, self.gate = app, state, gate
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        # Gradio would build its root URL from X-Forwarded-Host; a proxy passes Host
+        headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-host"]
+        scope = {**scope, "headers": headers}
+
+        async def send_secured(message):
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in out:
+                        out[name] = value
+            await send(message)
+
+        refused = self.refusal(Request(scope))
+        if refused is not None:
+            return await refused(scope, receive, send_secured)
+        await self.app(scope, receive, send_secured)
+
+    def refusal(self, request: Request) -> JSONResponse | None:
+        path, method = request.url.path, request.method
+        if path.startswith(("/gradio_api/file=", "/gradio_api/file/", "/file=")):
+            return _refuse(404, "Nothing is served here.")
+        if method == "POST" and path.startswith(GRADIO_RUN_PREFIXES):
+            return self.gate.over_rate(request)
+        if method == "POST" and path.rstrip("/") == "/gradio_api/upload":
+            if not self.state.staff_enabled:
+                return _refuse(403, "Uploads are off: the staff view is off.")
+            given = unquote(request.headers.get(STAFF_HEADER, ""))
+            why = self.state.staff_refusal(given, client_of(request))
+            if why is not None:
+                return _refuse(403, f"Uploads need the staff password. {why}")
+        return None
+
+
+def _refuse(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
