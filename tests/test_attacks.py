@@ -583,3 +583,25 @@ def test_a_damaged_index_at_start_up_serves_the_previous_version_at_once(
     finally:
         srv.stop()
     print(f"start-up on a damaged index: answering from {first} after {ready:.1f} s")
+
+
+def test_with_the_staff_view_off_no_upload_is_taken(bot, tmp_path):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from bot.app.api import Gate
+    from bot.app.edge import add_edge
+    from bot.app.feedback import FeedbackStore
+    from bot.app.state import AppState
+
+    state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))  # no password
+    app = FastAPI()
+    add_edge(app, state, Gate(), "testserver")
+    body, kind = _multipart("a.txt", SMA_TEXT)
+    for password in ("", "anything"):
+        reply = TestClient(app).post(
+            "/gradio_api/upload",
+            content=body,
+            headers={"Content-Type": kind, "X-Staff-Password": password},
+        )
+        assert reply.status_code == 403 and "staff view is off" in reply.json()["error"]
