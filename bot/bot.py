@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from bot.answer.related import pick_related
 from bot.answer.retrieval import Retriever
 from bot.answer.spelling import HEALTH_WORDS, Speller, read_word_list
 from bot.config import Config
-from bot.errors import IndexMismatch, IndexMissing, QuestionError, SmabotError
+from bot.errors import ConfigError, IndexMismatch, IndexMissing, QuestionError, SmabotError
 from bot.index.embedding import Embedder
 from bot.index.freshness import corpus_differences, settings_differences
 from bot.index.store import IndexData, load_index
@@ -90,10 +91,16 @@ class Bot:
 
     @classmethod
     def load(
-        cls, config: Config, *, embedder: Embedder | None = None, check_corpus: bool = True
+        cls,
+        config: Config,
+        *,
+        embedder: Embedder | None = None,
+        check_corpus: bool = True,
+        version: Path | None = None,
     ) -> Bot:
-        """Load the current index; refuse one built with other settings or another corpus."""
-        data = load_index(config.index_dir)
+        """Load the current index (or `version`, a folder of the index); refuse one built
+        with other settings or (`check_corpus`) for another corpus."""
+        data = load_index(config.index_dir, version)
         fix = "Run `smabot index` to rebuild it."
         if diffs := settings_differences(data.manifest, config):
             raise IndexMismatch(
@@ -132,12 +139,34 @@ class Bot:
         except rebuild_on as err:
             from bot.build import build_index
 
+            size = _corpus_size(config.corpus_dir)
             if isinstance(err, IndexMissing):
-                echo("No index yet: building it first (once; about 20 s)…")
+                echo(f"No index yet: building it first from {size}; progress below…")
             else:
-                echo(f"{err.message} Building the index again first (about 20 s)…")
-            echo(build_index(config, echo=echo).describe())
+                echo(f"{err.message} Building the index again first from {size}; progress below…")
+            try:
+                echo(build_index(config, echo=echo).describe())
+            except ConfigError as failed:  # sources.json does not check: fail closed
+                if not isinstance(err, IndexMismatch):
+                    raise
+                echo(f"{failed} Until then, answering from the index built before.")
+                return cls.load(config, check_corpus=False)
             return cls.load(config)
+
+    @classmethod
+    def load_last_good(cls, config: Config, embedder: Embedder | None = None) -> Bot | None:
+        """The newest version of the index that loads with these settings, whatever corpus
+        it was built for (the current one first, then the one before it); None if none."""
+        from bot.index.versions import current_version, previous_versions
+
+        current = current_version(config.index_dir)
+        candidates = ([current] if current else []) + previous_versions(config.index_dir)
+        for folder in candidates:
+            try:
+                return cls.load(config, embedder=embedder, check_corpus=False, version=folder)
+            except SmabotError:
+                continue
+        return None
 
     @property
     def version(self) -> str:
@@ -359,3 +388,10 @@ class Bot:
             "lexical": round(c.lexical, 3),
             "coverage": round(c.coverage, 3),
         }
+
+
+def _corpus_size(folder: Path) -> str:
+    """ "4 files, 0.1 MB": what a build will read (its time grows with it; README, Measured)."""
+    files = [p for p in folder.glob("*") if p.is_file() and p.name != "sources.json"]
+    mb = sum(p.stat().st_size for p in files) / 2**20
+    return f"{len(files)} file{'s' * (len(files) != 1)}, {mb:.1f} MB"

@@ -42,6 +42,7 @@ from bot.index.versions import (
 )
 from bot.index.views import plan_embeddings
 from bot.ingest.corpus import fingerprint, load_corpus
+from bot.ingest.sources import check_metadata
 from bot.safety.classifier import shipped_arrays, train_all
 
 
@@ -116,7 +117,9 @@ def build_index(
                 rebuilt=False,
                 problems=tuple(previous.get("problems", ())),
             )
+        check_metadata(config.corpus_dir)  # fail closed: the previous index keeps serving
         corpus = load_corpus(config.corpus_dir)
+        changes += kind_changes(previous, corpus)
         if not corpus.documents:
             raise ConfigError(
                 f"No readable documents in {config.corpus_dir}.",
@@ -146,6 +149,7 @@ def build_index(
                 d.id: {
                     "filename": d.filename,
                     "title": d.meta.title,
+                    "kind": d.meta.kind,
                     "chunks": sum(c.doc_id == d.id for c in parts.chunks),
                     "units": sum(u.doc_id == d.id for u in parts.units),
                 }
@@ -183,6 +187,19 @@ def build_index(
         tuple(corpus.problems),
         tuple(changes),
     )
+
+
+def kind_changes(previous: dict[str, Any] | None, corpus) -> list[str]:
+    """Each document whose kind of source is not what the previous index said, in words
+    (a clinic's page must never become "other source" unnoticed)."""
+    from bot.ingest.sources import KIND_LABELS
+
+    before = (previous or {}).get("documents", {})
+    return [
+        f"{d.id}: kind of source changed from {KIND_LABELS[was]!r} to {d.meta.kind_label!r}"
+        for d in corpus.documents
+        if (was := before.get(d.id, {}).get("kind")) in KIND_LABELS and was != d.meta.kind
+    ]
 
 
 def _make_parts(

@@ -80,9 +80,27 @@ def collect_remote(
         ) from err
     replies = []
     for it in progress(items):
-        result = client.predict(it.question, json.dumps(list(it.history)), api_name="/ask")
+        result = _paced(
+            lambda it=it: client.predict(it.question, json.dumps(list(it.history)), api_name="/ask")
+        )
         replies.append(result if isinstance(result, dict) else json.loads(result))
     return replies
+
+
+def _paced(call: Callable[[], Any], patience: float = 300.0) -> Any:
+    """`call()`, waiting and trying again while the app says this client is over its rate
+    (429; the app's SMABOT_RATE_PER_MINUTE, 0 on the server turns it off)."""
+    import time
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return call()
+        except Exception as err:
+            over_rate = "429" in str(err) or "Too many" in str(err)
+            if not over_rate or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
 
 
 def score(

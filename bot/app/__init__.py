@@ -22,7 +22,20 @@ CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
 # Its upload area is labelled "Click to upload or drop files" over the visible "Drop File
 # Here - or - Click to Upload" (axe-core: label-content-name-mismatch): let the visible
 # words name it.
+# The staff page's uploads carry the password typed in its box (bot/app/edge.py refuses
+# any other upload); Gradio's client calls the global fetch for them.
 HEAD = """<script>
+const smabotFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = typeof input === "string" ? input : (input && input.url) || "";
+  if (url.includes("/gradio_api/upload")) {
+    const box = document.querySelector("#staff-password input, #staff-password textarea");
+    const headers = new Headers((init && init.headers) || {});
+    if (box && box.value) headers.set("X-Staff-Password", encodeURIComponent(box.value));
+    init = Object.assign({}, init, {headers});
+  }
+  return smabotFetch.call(this, input, init);
+};
 new MutationObserver(() => {
   for (const d of document.querySelectorAll("div.empty[aria-label]:not([role])"))
     d.setAttribute("role", "img");
@@ -40,21 +53,29 @@ def create_app(state: AppState):
     import gradio as gr
     from fastapi import FastAPI
 
-    from bot.app.api import add_api_routes
+    from bot.app.api import MAX_WAITING, Gate, add_api_routes, quiet_errors
     from bot.app.chat import add_chat_api
+    from bot.app.edge import add_edge
     from bot.app.page import add_page_routes
     from bot.app.source import add_source_route
     from bot.app.staff import build_staff
 
     # we turn SSR off ourselves (it does not work for mounted multipage apps)
     warnings.filterwarnings("ignore", message="SSR mode is not supported")
-    with gr.Blocks(title="smabot API") as demo:
-        add_chat_api(state)
+    gate = Gate()
+    # uploads and other files Gradio keeps are deleted an hour after they arrive
+    with gr.Blocks(title="smabot API", delete_cache=(600, 3600)) as demo:
+        add_chat_api(state, gate)
     with demo.route("Staff", "/staff"):
         build_staff(state)
+    # Every Gradio event waits in one bounded queue (a full queue answers 503 at once);
+    # `/gradio_api/run/...`, which would skip the queue, is closed.
+    demo.queue(max_size=MAX_WAITING, default_concurrency_limit=1, api_open=False)
     bound_gradio_memory(demo)
+    quiet_gradio_errors(demo)
     app = FastAPI(title="smabot", docs_url=None, redoc_url=None, openapi_url=None)
-    gate = add_api_routes(app, state)
+    add_api_routes(app, state, gate)
+    add_edge(app, state, gate, os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     add_page_routes(app, state, gate)  # before Gradio's mount: `/` is the families' page
     add_source_route(app, state)
     app = gr.mount_gradio_app(
@@ -67,9 +88,16 @@ def create_app(state: AppState):
         max_file_size="10mb",
         show_error=True,
         footer_links=["api"],
+        run_history=False,  # no staff password or family message kept in the browser
+        enable_monitoring=False,  # /monitoring/summary would be public
     )
+    for route in app.routes:  # Gradio's own FastAPI app, mounted at "/"
+        if getattr(route, "app", None) is not None and hasattr(route.app, "get_blocks"):
+            quiet_errors(route.app)
     return app, demo
 
+
+TRUSTED_PROXIES_VARIABLE = "SMABOT_TRUSTED_PROXIES"
 
 # Gradio keeps each session's state and undelivered messages in memory, up to 10,000 and
 # 2,000 sessions; every API call is a new session, so at about 120 KB each the server grew
@@ -84,6 +112,21 @@ def bound_gradio_memory(demo) -> None:
 
     demo.state_session_capacity = SESSIONS_KEPT
     demo._queue.pending_messages_per_session = LRUCache(SESSIONS_KEPT)
+
+
+def quiet_gradio_errors(demo) -> None:
+    """Gradio prints a call with too few inputs to the log with the inputs it got (a
+    staff password, a family's message); say only the counts, to the caller."""
+    import gradio as gr
+
+    def validate_inputs(block_fn, inputs: list) -> None:
+        if len(inputs) < len(block_fn.inputs):
+            raise gr.Error(
+                f"This call needs {len(block_fn.inputs)} inputs; it sent {len(inputs)}.",
+                print_exception=False,
+            )
+
+    demo.validate_inputs = validate_inputs
 
 
 def main(config: Config | None = None) -> None:
@@ -111,5 +154,15 @@ def main(config: Config | None = None) -> None:
         f"feedback: {state.feedback.describe()})",
         flush=True,
     )
+    # X-Forwarded-For is believed only from these (comma-separated addresses or networks)
+    proxies = os.environ.get(TRUSTED_PROXIES_VARIABLE, "").strip()
     # clients keep event streams open; don't let them hold up a stop for long
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )

@@ -17,6 +17,13 @@ message naming the limit:
 - each client (by address) may ask `RATE_PER_MINUTE` questions a minute (429 beyond;
   `SMABOT_RATE_PER_MINUTE` sets it, 0 turns it off).
 
+The same gate stands before every way in that runs the model: `/api/ask`, the page's
+`/chat/ask` and `/chat/feedback`, and Gradio's API (`/gradio_api/queue/join`,
+`/gradio_api/call/...`; `/gradio_api/run/...`, which would skip Gradio's queue, is
+closed). A client's address is the connection's peer; `X-Forwarded-For` is read only
+from the proxies named in `SMABOT_TRUSTED_PROXIES` (bot/app/__init__.py hands them to
+uvicorn), so a client cannot escape its rate by rotating the header.
+
 Nothing a family sends is logged: rejections are counted, never printed with content.
 Left out: authentication (the API answers what the chat page answers).
 """
@@ -32,6 +39,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,6 +56,7 @@ MAX_HISTORY_ITEMS = 50
 MAX_WAITING = 32
 RATE_PER_MINUTE = 120  # SMABOT_RATE_PER_MINUTE; 0 turns the limit off (benchmarks)
 _MAX_CLIENTS_TRACKED = 10_000
+BUSY = "The service is busy; please try again in a moment."
 
 
 class AskRequest(BaseModel):
@@ -88,6 +97,30 @@ def invalid(err: ValidationError, hint: str = "") -> JSONResponse:
     return _error(422, f"{where}: {first['msg']}{hint}")
 
 
+# POSTs into Gradio that start an event (a question, a vote, a staff action)
+GRADIO_RUN_PREFIXES = (
+    "/gradio_api/queue/join",
+    "/gradio_api/call/",
+    "/gradio_api/run/",
+    "/gradio_api/api/",
+)
+
+
+async def unreadable(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A body FastAPI could not read (not JSON, not UTF-8, the wrong shape): 422 naming
+    where, never echoing or logging what was sent (FastAPI's own handler returns the
+    input, and crashes with a traceback of it when it is not UTF-8)."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = ".".join(str(x) for x in first.get("loc", ())) or "body"
+    return _error(422, f"{where}: {first.get('msg', 'unreadable')} (send UTF-8 JSON).")
+
+
+def quiet_errors(app) -> None:
+    """Answer unreadable bodies on `app` with `unreadable` (call before it serves)."""
+    app.add_exception_handler(RequestValidationError, unreadable)
+
+
 class Gate:
     """The rate limit and the waiting room, shared by every route that asks the bot.
 
@@ -102,19 +135,32 @@ class Gate:
         self.rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
         self.limiter = _RateLimiter(self.rate) if self.rate > 0 else None
 
-    @contextmanager
-    def admit(self, request: Request) -> Iterator[JSONResponse | None]:
+    def over_rate(self, request: Request) -> JSONResponse | None:
+        """429 if this client is over its rate (one token taken), else None."""
         client = request.client.host if request.client else "?"
         if self.limiter is not None and not self.limiter.allow(client):
-            yield _error(429, f"Too many questions: at most {self.rate} a minute.")
-            return
+            return _error(429, f"Too many questions: at most {self.rate} a minute.")
+        return None
+
+    @contextmanager
+    def room(self) -> Iterator[bool]:
+        """A place in the waiting room (True), or False at once when it is full."""
         if not self.waiting.acquire(blocking=False):
-            yield _error(503, "The service is busy; please try again in a moment.")
+            yield False
             return
         try:
-            yield None
+            yield True
         finally:
             self.waiting.release()
+
+    @contextmanager
+    def admit(self, request: Request) -> Iterator[JSONResponse | None]:
+        refused = self.over_rate(request)
+        if refused is not None:
+            yield refused
+            return
+        with self.room() as inside:
+            yield None if inside else _error(503, BUSY)
 
     def ask(
         self, request: Request, bot: Bot, question: str, history: list[str]
@@ -130,10 +176,11 @@ class Gate:
                 return None, _error(400, str(err))
 
 
-def add_api_routes(app: FastAPI, state: AppState) -> Gate:
-    """`/api/ask`, and the body-size limit for every route. Returns the gate, for the
-    other routes that ask the bot."""
-    gate = Gate()
+def add_api_routes(app: FastAPI, state: AppState, gate: Gate | None = None) -> Gate:
+    """`/api/ask` and the body-size limit for every route. Returns the gate, for the
+    other routes that ask the bot (and bot/app/edge.py, Gradio's door)."""
+    gate = gate or Gate()
+    quiet_errors(app)  # Gradio's API meets `gate.over_rate` in bot/app/edge.py
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

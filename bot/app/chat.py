@@ -17,19 +17,29 @@ from typing import Any
 
 import gradio as gr
 
+from bot.app.api import BUSY, Gate
 from bot.app.state import AppState
 from bot.errors import SmabotError
 
+# questions of the Gradio API answered at once; the rest wait in Gradio's bounded queue
+CONCURRENCY = 4
 
-def add_chat_api(state: AppState) -> None:
-    """`ask` and `feedback` as Gradio API endpoints; call inside a `gr.Blocks` context."""
+
+def add_chat_api(state: AppState, gate: Gate) -> None:
+    """`ask` and `feedback` as Gradio API endpoints; call inside a `gr.Blocks` context.
+    `gate` (bot/app/api.py) rates them per client at the door and shares its waiting
+    room with the JSON API."""
     gr.Markdown("# smabot\n\nThe chat is at [the home page](/); this page holds its API.")
 
     def reply_json(question: str, history: str) -> dict[str, Any]:
-        try:
-            return state.bot.answer(question, _history(history)).to_json()
-        except SmabotError as err:
-            raise gr.Error(str(err)) from err
+        earlier = _history(history)
+        with gate.room() as inside:
+            if not inside:
+                raise gr.Error(BUSY, print_exception=False)
+            try:
+                return state.bot.answer(question, earlier).to_json()
+            except SmabotError as err:
+                raise gr.Error(str(err), print_exception=False) from err
 
     def ask(question: str, history: str = "[]") -> dict[str, Any]:
         """Answer `question` (history: a JSON list of earlier messages, oldest first).
@@ -39,20 +49,22 @@ def add_chat_api(state: AppState) -> None:
     def feedback(vote: str, question: str, history: str = "[]", comment: str = "") -> dict:
         """Store 👍 ("up") or 👎 ("down") for the bot's reply to `question`."""
         if vote not in ("up", "down"):
-            raise gr.Error('vote must be "up" or "down".')
+            raise gr.Error('vote must be "up" or "down".', print_exception=False)
         reply = reply_json(question, history)
         row = state.feedback.add(vote, question, reply, comment or None, _history(history))
         return {"id": row}
 
-    gr.api(ask, api_name="ask", concurrency_limit=4)
-    gr.api(feedback, api_name="feedback", concurrency_limit=4)
+    gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="families")
+    gr.api(feedback, api_name="feedback", concurrency_limit=CONCURRENCY, concurrency_id="families")
 
 
 def _history(raw: str) -> list[str]:
     try:
         earlier = json.loads(raw or "[]")
     except json.JSONDecodeError as err:
-        raise gr.Error(f"history must be a JSON list of strings ({err.msg}).") from err
+        raise gr.Error(
+            f"history must be a JSON list of strings ({err.msg}).", print_exception=False
+        ) from err
     if not isinstance(earlier, list) or not all(isinstance(h, str) for h in earlier):
-        raise gr.Error("history must be a JSON list of strings.")
+        raise gr.Error("history must be a JSON list of strings.", print_exception=False)
     return earlier

@@ -114,6 +114,18 @@ class FeedbackRow:
         return data if isinstance(data, dict) else None
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`); a tab or carriage return hides one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """`value` as a spreadsheet shows it as text: a leading ' before a formula start."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class FeedbackStore:
     """`FeedbackStore(path)` for SQLite; `FeedbackStore.open(config)` picks by settings."""
 
@@ -233,7 +245,7 @@ class FeedbackStore:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for row in self.recent(limit=1_000_000):
-            writer.writerow([getattr(row, c) for c in COLUMNS])
+            writer.writerow([spreadsheet_safe(getattr(row, c)) for c in COLUMNS])
         return out.getvalue()
 
     def add_check(self, question: str, history: list[str] | tuple[str, ...] = ()) -> int:

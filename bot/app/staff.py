@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import get_args
@@ -31,10 +30,12 @@ from typing import get_args
 import gradio as gr
 
 from bot.app.changes import ask_all, changes_html, compare
+from bot.app.edge import client_of
 from bot.app.render import reply_html, source_href
 from bot.app.staff_views import (
     VERBS,
     documents_html,
+    download_link,
     feedback_html,
     figures_markdown,
     missed_words,
@@ -102,30 +103,34 @@ def build_staff(state: AppState) -> None:
         visible=state.staff_enabled,
     )
     unlock = gr.Button("Open", visible=state.staff_enabled)
+    notice = gr.Markdown()  # e.g. the index is being rebuilt in the background
     with gr.Column(visible=False) as panel, gr.Tabs(overflow_behavior="wrap"):
         _test_tab(state, password)
         _feedback_tab(state, password)
         _documents_tab(state, password)
         _evaluation_tab(state, password)
 
-    def open_panel(pw: str):
-        check(state, pw)
-        return gr.update(visible=True)
+    def open_panel(pw: str, request: gr.Request):
+        check(state, pw, request)
+        said = f"**Note:** {state.notice}" if state.notice else ""
+        return gr.update(visible=True), said
 
-    unlock.click(open_panel, password, panel, api_name="staff_open")
+    unlock.click(open_panel, password, [panel, notice], api_name="staff_open")
 
 
-def check(state: AppState, password: str | None) -> None:
+def check(state: AppState, password: str | None, request: gr.Request | None = None) -> None:
     """Raise a one-line error unless the staff password is right. A refusal is logged as
-    one line, without the password or anything typed, and with no traceback."""
+    one line, without the password or anything typed, and with no traceback. After a few
+    wrong tries from one client, it must wait longer before each next (bot/app/state.py)."""
     if not state.staff_enabled:
         raise gr.Error(
             f"The staff view is off: start the app with {PASSWORD_VARIABLE} set.",
             print_exception=False,
         )
-    if not state.staff_allowed(password):
+    why = state.staff_refusal(password, client_of(request))
+    if why is not None:
         log.warning("staff: access refused (%s password)", "wrong" if password else "no")
-        raise gr.Error("Wrong or missing staff password.", print_exception=False)
+        raise gr.Error(why, print_exception=False)
 
 
 def _test_tab(state: AppState, password: gr.Textbox) -> None:
@@ -150,8 +155,8 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             wrap=True,
         )
 
-        def test(pw: str, q: str, hist: str):
-            check(state, pw)
+        def test(pw: str, q: str, hist: str, request: gr.Request):
+            check(state, pw, request)
             if not (q or "").strip():
                 return ("**Type a question to test.**", *[gr.skip()] * 4)
             earlier = [h for h in (hist or "").splitlines() if h.strip()]
@@ -181,8 +186,8 @@ def _test_tab(state: AppState, password: gr.Textbox) -> None:
             seen = reply_html(reply, 0, link=lambda q_, _t: source_href(q_), heading=False)
             return text, f'<div class="staff-reply">{seen}</div>', why_markdown(reply), rows, chosen
 
-        def keep_question(pw: str, q: str, hist: str) -> str:
-            check(state, pw)
+        def keep_question(pw: str, q: str, hist: str, request: gr.Request) -> str:
+            check(state, pw, request)
             if not (q or "").strip():
                 return "**Type the question to check first.**"
             earlier = [h for h in (hist or "").splitlines() if h.strip()]
@@ -206,20 +211,30 @@ def _feedback_tab(state: AppState, password: gr.Textbox) -> None:
         refresh = gr.Button("Show feedback (newest first)")
         rows = gr.HTML()
         export = gr.Button("Export CSV")
-        csv_file = gr.File(label="CSV", interactive=False)
+        csv_link = gr.HTML()
 
-        def show(pw: str):
-            check(state, pw)
+        def show(pw: str, request: gr.Request):
+            check(state, pw, request)
             return feedback_html(state.feedback.recent())
 
-        def to_csv(pw: str):
-            check(state, pw)
-            path = Path(tempfile.mkdtemp(prefix="smabot-feedback-")) / "feedback.csv"
-            path.write_text(state.feedback.to_csv(), encoding="utf-8")
-            return str(path)
+        def to_csv(pw: str, request: gr.Request):
+            check(state, pw, request)
+            # inside this password-checked reply: no file on disk for anyone to fetch
+            text = state.feedback.to_csv()
+            return download_link(text, "feedback.csv", "text/csv", "Download the feedback (CSV)")
 
         refresh.click(show, password, rows, api_name="staff_feedback")
-        export.click(to_csv, password, csv_file, api_name="staff_feedback_csv")
+        export.click(to_csv, password, csv_link, api_name="staff_feedback_csv")
+
+
+def discard_upload(path: str) -> None:
+    """Delete an upload Gradio kept (and its folder, once empty); what staff leave behind
+    goes with Gradio's cache clean-up (bot/app/__init__.py)."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        Path(path).unlink()
+        Path(path).parent.rmdir()
 
 
 def check_questions(state: AppState) -> list[tuple[str, tuple[str, ...]]]:
@@ -273,13 +288,13 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
         rebuilt = gr.Markdown()
         changed = gr.HTML()
 
-        def documents(pw: str):
-            check(state, pw)
+        def documents(pw: str, request: gr.Request):
+            check(state, pw, request)
             built = state.bot.data.manifest.get("documents", {})
             return documents_html(load_corpus(state.config.corpus_dir), built)
 
-        def add_doc(pw: str, path: str | None, t: str, p: str, k: str, r: str):
-            check(state, pw)
+        def add_doc(pw: str, path: str | None, t: str, p: str, k: str, r: str, request: gr.Request):
+            check(state, pw, request)
             problem = form_problem(path, t, r)
             if problem:
                 return f"**Not added.** {problem}", gr.skip()
@@ -295,13 +310,14 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
                 )
             except SmabotError as err:
                 return f"**Not added.** {err}", gr.skip()
+            discard_upload(path)  # it is in the corpus now
             return (
                 f"Added **{html.escape(doc.id)}** ({len(doc.text):,} characters of text). "
                 "Rebuild the index to make it searchable."
-            ), documents(pw)
+            ), documents(pw, request)
 
-        def do_rebuild(pw: str, progress=gr.Progress(track_tqdm=True)):
-            check(state, pw)
+        def do_rebuild(pw: str, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+            check(state, pw, request)
             questions = check_questions(state)
             progress(0, desc="Asking the checked questions of the current index")
             before = ask_all(state.bot.answer, questions)
@@ -312,7 +328,7 @@ def _documents_tab(state: AppState, password: gr.Textbox) -> None:
                 return f"**Not rebuilt.** {err}", gr.skip(), gr.skip()
             after = ask_all(state.bot.answer, questions)
             what = changes_html(compare(questions, before, after), len(questions))
-            return rebuild_words(summary), documents(pw), what
+            return rebuild_words(summary), documents(pw, request), what
 
         refresh.click(documents, password, table, api_name="staff_documents")
         add.click(
@@ -343,11 +359,13 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
         said = gr.Markdown()
         figures = gr.Markdown()
         with gr.Accordion("Technical report (for developers)", open=False):
-            report_file = gr.File(label="Report (HTML)", interactive=False)
+            report_file = gr.HTML()
             report = gr.HTML()
 
-        def evaluate(pw: str, path: str | None, progress=gr.Progress(track_tqdm=True)):
-            check(state, pw)
+        def evaluate(
+            pw: str, path: str | None, request: gr.Request, progress=gr.Progress(track_tqdm=True)
+        ):
+            check(state, pw, request)
             from bot.config import PROJECT_ROOT
             from evals.command import run_set
             from evals.run import collect_local, project_thresholds
@@ -361,8 +379,9 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
             documents = {d: doc.text for d, doc in bot.data.documents.items()}
             run = run_set(qs, lambda items: collect_local(bot, items, progress.tqdm), documents)
             page = run.report()
-            out = Path(tempfile.mkdtemp(prefix="smabot-eval-")) / f"{qs.name}-report.html"
-            out.write_text(page, encoding="utf-8")
+            report = download_link(
+                page, f"{qs.name}-report.html", "text/html", "Download the report"
+            )
             frame = (
                 f"<iframe title='The technical report' style='width:100%;height:80vh;"
                 f"border:1px solid #ddd' srcdoc='{html.escape(page, quote=True)}'></iframe>"
@@ -370,7 +389,7 @@ def _evaluation_tab(state: AppState, password: gr.Textbox) -> None:
             lo, hi = project_thresholds(qs.name, PROJECT_ROOT / "pyproject.toml")
             missed = missed_words(run.scored, lo, hi)
             words = evaluation_words(qs.items, run.replies, missed)
-            return figures_markdown(run.scored), str(out), frame, words
+            return figures_markdown(run.scored), report, frame, words
 
         run.click(
             evaluate,

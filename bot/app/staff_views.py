@@ -180,3 +180,15 @@ def missed_words(scored: dict[str, Any], minimums: dict, maximums: dict) -> list
             elif (value < limit) if bound == "at least" else (value > limit):
                 out.append(f"{name}: {_figure(value, how)}, needs {bound} {_figure(limit, how)}")
     return out
+
+
+def download_link(text: str, filename: str, mime: str, label: str) -> str:
+    """A link that saves `text` as `filename`, its bytes inside the link (a data: URL):
+    nothing is written to disk or served to anyone but the staff member who asked."""
+    import base64
+
+    data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="download" download="{html.escape(filename, quote=True)}" '
+        f'href="data:{mime};charset=utf-8;base64,{data}">{html.escape(label)}</a>'
+    )

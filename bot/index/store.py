@@ -146,11 +146,12 @@ def write_files(folder: Path, parts: IndexParts) -> None:
     np.savez(folder / "safety.npz", **parts.safety)
 
 
-def load_index(index_dir: Path) -> IndexData:
-    """Read and verify the current version. Raises IndexMissing or IndexCorrupt."""
+def load_index(index_dir: Path, version: Path | None = None) -> IndexData:
+    """Read and verify the current version (or `version`, a folder in `index_dir`).
+    Raises IndexMissing or IndexCorrupt."""
     import faiss
 
-    folder, manifest = read_manifest(index_dir)
+    folder, manifest = read_manifest(index_dir, version)
     verify_files(folder, manifest)
     try:
         docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))

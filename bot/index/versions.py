@@ -59,17 +59,31 @@ def write_version(
     return final
 
 
-def remove_stale(index_dir: Path) -> None:
-    """Delete unfinished builds and versions other than the current one."""
+def previous_versions(index_dir: Path) -> list[Path]:
+    """The published versions other than the current one, newest first."""
     live = current_version(index_dir)
+    found = [
+        p
+        for p in (index_dir.iterdir() if index_dir.exists() else ())
+        if p.is_dir() and p.name.startswith("v-") and p != live
+    ]
+    return sorted(found, key=lambda p: p.name, reverse=True)  # names start with the time
+
+
+def remove_stale(index_dir: Path, keep: int = 1) -> None:
+    """Delete unfinished builds and the versions other than the current one and the
+    `keep` newest before it (one previous version stays: a restart on a damaged current
+    one answers from it at once, bot/app/state.py)."""
     for path in index_dir.iterdir() if index_dir.exists() else ():
-        ours = path.name.startswith(BUILD_PREFIX) or path.name.startswith("v-")
-        if path.is_dir() and ours and path != live:
+        if path.is_dir() and path.name.startswith(BUILD_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
+    for path in previous_versions(index_dir)[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
-    folder = current_version(index_dir)
+def read_manifest(index_dir: Path, folder: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """The manifest of the current version (or of `folder`, one version)."""
+    folder = folder or current_version(index_dir)
     if folder is None:
         raise IndexMissing(f"No index has been built in {index_dir} yet.", "Run `smabot index`.")
     try:

@@ -19,7 +19,12 @@ from pathlib import Path
 from bot.errors import ConfigError, DocumentError
 from bot.ingest.fileio import atomic_write
 from bot.ingest.formats import SUPPORTED_SUFFIXES, Extracted, extract
-from bot.ingest.sources import SourceMeta, read_metadata, read_metadata_raw, write_metadata
+from bot.ingest.sources import (
+    SourceMeta,
+    read_metadata,
+    read_metadata_raw,
+    write_metadata_raw,
+)
 
 
 @dataclass(frozen=True)
@@ -184,10 +189,10 @@ def add_document(folder: Path, filename: str, data: bytes, meta: SourceMeta) -> 
         )
     path = folder / f"{stem}{suffix}"
     extracted = extract(path, data)  # DocumentError if unreadable
+    raw = read_metadata_raw(folder)  # ConfigError if it does not parse: nothing written
     atomic_write(path, data)
-    metadata, _ = read_metadata(folder)
-    metadata[stem] = meta
-    write_metadata(folder, metadata)
+    raw[stem] = meta.to_json()  # every other entry and field kept exactly as written
+    write_metadata_raw(folder, raw)
     return _document(path, data, extracted, meta)
 
 

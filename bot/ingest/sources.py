@@ -3,10 +3,13 @@
     {"zolgensma-is-it-a-cure": {"title": "...", "publisher": "...",
                                 "kind": "reviewed_drug_info", "reviewed": "2023-12-29"}}
 
-Every entry is checked against a schema (pydantic) when the index is built and when
-documents are added: a field that does not fit (a title written as a number, a date
-that is not a date, an unknown kind) is named with its file and entry and left at its
-default; nothing in the file can stop the bot.
+Every entry is checked against a schema (pydantic). Building an index fails closed
+(`check_metadata`): a file that is not JSON, or an entry with a field that does not fit
+(a title written as a number, a date that is not a date, an unknown kind), stops the
+build with a message naming the file, the line and the field, and the previous index
+keeps serving; otherwise a trailing comma would turn a clinic's promotional page into
+"other source" without a word. Reading the corpus for display (`read_metadata`) is
+lenient: such a field is named and left at its default.
 
 Families see a plain label for the kind ("clinic's own page", "medically reviewed drug
 information"), so a clinic's promotional claim can be told from a reviewed reference.
@@ -104,31 +107,39 @@ class _Entry(BaseModel):
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,199}")
 
 
-def parse_entry(doc_id: str, data: object) -> tuple[SourceMeta | None, list[str]]:
-    """(metadata, problems) for one entry. A field that does not fit is named and left at
-    its default; an entry that is not an object, or whose id is not a plain file name,
-    is left out (None). Never raises for bad content."""
-    where = f"{METADATA_FILE}, entry {doc_id!r}"
+def _check_entry(doc_id: str, data: object) -> tuple[_Entry | None, list[tuple[str | None, str]]]:
+    """(the entry with its bad fields left at their defaults, [(field, what is wrong)]);
+    None when the entry cannot be used at all."""
     if not _ID.fullmatch(doc_id) or doc_id in (".", ".."):
-        return None, [
-            f"{where}: an id must be a plain file name (letters, digits, - _ .); ignored."
-        ]
+        return None, [(None, "an id must be a plain file name (letters, digits, - _ .)")]
     if not isinstance(data, dict):
-        return None, [f"{where}: must be an object of fields; ignored, defaults used."]
-    problems, fields = [], dict(data)
+        return None, [(None, "must be an object of fields")]
+    problems: list[tuple[str | None, str]] = []
+    fields = dict(data)
     for _ in range(len(fields) + 1):
         try:
-            entry = _Entry.model_validate(fields)
-            break
+            return _Entry.model_validate(fields), problems
         except ValidationError as err:
             for e in err.errors():
                 name = str(e["loc"][0]) if e["loc"] else "?"
                 shown = repr(fields.get(name))[:60]
                 hint = f"one of {', '.join(get_args(SourceKind))}" if name == "kind" else e["msg"]
-                problems.append(f"{where}, field {name!r} = {shown}: {hint}; default used.")
+                problems.append((name, f"field {name!r} = {shown}: {hint}"))
                 fields.pop(name, None)
-    else:  # pragma: no cover - every pass removes at least one field
-        return None, problems
+    return None, problems  # pragma: no cover - every pass removes at least one field
+
+
+def parse_entry(doc_id: str, data: object) -> tuple[SourceMeta | None, list[str]]:
+    """(metadata, problems) for one entry. A field that does not fit is named and left at
+    its default; an entry that is not an object, or whose id is not a plain file name,
+    is left out (None). Never raises for bad content."""
+    where = f"{METADATA_FILE}, entry {doc_id!r}"
+    entry, found = _check_entry(doc_id, data)
+    if entry is None:
+        what = found[0][1] if found else "unusable"
+        tail = "ignored, defaults used" if what.startswith("must be") else "ignored"
+        return None, [f"{where}: {what}; {tail}."]
+    problems = [f"{where}, {what}; default used." for _, what in found]
     meta = SourceMeta(
         title=entry.title or doc_id,
         publisher=entry.publisher,
@@ -139,6 +150,41 @@ def parse_entry(doc_id: str, data: object) -> tuple[SourceMeta | None, list[str]
         suggested_questions=tuple(entry.suggested_questions),
     )
     return meta, problems
+
+
+def _line_of(text: str, doc_id: str, field: str | None) -> int:
+    """The line of `doc_id`'s key in sources.json (of its `field` key, when given)."""
+    at = re.search(re.escape(json.dumps(doc_id, ensure_ascii=False)) + r"\s*:", text)
+    pos = at.start() if at else 0
+    if field is not None:
+        key = re.compile(re.escape(json.dumps(field, ensure_ascii=False)) + r"\s*:")
+        found = key.search(text, pos)
+        pos = found.start() if found else pos
+    return text.count("\n", 0, pos) + 1
+
+
+def check_metadata(folder: Path) -> None:
+    """Raise ConfigError unless `sources.json` parses and every entry fits its schema;
+    the message names the file, each line and field, and what to write instead."""
+    path = folder / METADATA_FILE
+    raw = read_metadata_raw(folder)  # ConfigError with the line and column
+    if not raw:
+        return
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for doc_id, entry in raw.items():
+        for field, what in _check_entry(str(doc_id), entry)[1]:
+            line = _line_of(text, str(doc_id), field)
+            found.append(f"{path}, line {line}, entry {doc_id!r}, {what}")
+    if found:
+        raise ConfigError(
+            "The index was not rebuilt: "
+            + "; ".join(found[:10])
+            + "."
+            + (f" ({len(found) - 10} more.)" if len(found) > 10 else ""),
+            "Fix sources.json (each document's kind of source depends on it), then rebuild; "
+            "the previous index keeps serving meanwhile.",
+        )
 
 
 def read_metadata_raw(folder: Path) -> dict:
@@ -181,3 +227,8 @@ def read_metadata(folder: Path) -> tuple[dict[str, SourceMeta], list[str]]:
 def write_metadata(folder: Path, metadata: dict[str, SourceMeta]) -> None:
     data = {k: metadata[k].to_json() for k in sorted(metadata)}
     atomic_write(folder / METADATA_FILE, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_metadata_raw(folder: Path, raw: dict) -> None:
+    """Write `raw` (as read by `read_metadata_raw`, in its order) back, atomically."""
+    atomic_write(folder / METADATA_FILE, json.dumps(raw, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,184 @@
+"""A flood on every way in must not starve a family, lose feedback or keep memory.
+Prints figures; asserts nothing.
+
+    python benchmarks/flood.py [--clients 100] [--seconds 30] [--ways api,chat,vote,...]
+
+Starts `python app.py` (benchmarks/load.py's `start_app`) with its real limits (120
+questions a minute per client) behind a trusted proxy at 127.0.0.1, so each flooding
+client has its own address (`X-Forwarded-For: 10.w.x.y`): the flood is what a hundred
+people, or a botnet, could send. For each way in, in turn, `--clients` clients send as
+fast as they can for `--seconds`:
+
+    api     POST /api/ask
+    chat    POST /chat/ask (the families' page)
+    vote    POST /chat/feedback (a vote stores a row)
+    gradio  POST /gradio_api/call/ask, never reading the answer (abandoned calls)
+    gvote   POST /gradio_api/call/feedback, reading each answer
+    upload  POST /gradio_api/upload without the staff password (1 MB each)
+
+while one family (its own address) asks dev-set questions through /chat/ask one after
+another. Reports each way's status codes, the family's latency (target: every question
+answered, max <= 2 s), votes acknowledged against rows stored (target: 0 lost), and the
+server's RSS before, after each way and 10 s after the flood (target: within 100 MB of
+the start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+WAYS = ("api", "chat", "vote", "gradio", "gvote", "upload")
+VOTE = "flood vote"  # every flood vote's question starts so
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def one_call(c, way: str, i: int, n: int, acked: list[int]) -> str:
+    """Send one request of `way`; the outcome as a short label."""
+    if way == "api":
+        r = c.post("api/ask", json={"question": f"What is SMA type {n % 4}?"})
+    elif way == "chat":
+        r = c.post("chat/ask", json={"question": f"Is SMA type {n % 4} inherited?"})
+    elif way == "vote":
+        r = c.post("chat/feedback", json={"vote": "up", "question": f"{VOTE} {i}-{n}"})
+        if r.status_code == 200:
+            acked.append(r.json()["id"])
+    elif way == "gradio":  # joins the queue and walks away
+        r = c.post("gradio_api/call/ask", json={"data": [f"What is SMA type {n % 4}?", "[]"]})
+    elif way == "gvote":
+        r = c.post("gradio_api/call/feedback", json={"data": ["up", f"{VOTE} g{i}-{n}", "[]", ""]})
+        if r.status_code == 200:
+            stream = c.get(f"gradio_api/call/feedback/{r.json()['event_id']}").text
+            if "event: complete" in stream:
+                data = [ln for ln in stream.splitlines() if ln.startswith("data:")][-1]
+                acked.append(json.loads(data[5:])[0]["id"])
+                return "200 stored"
+            return "200 not stored"
+    else:  # upload, without the password
+        files = {"files": ("flood.txt", b"x" * 2**20, "text/plain")}
+        r = c.post("gradio_api/upload", files=files)
+    return str(r.status_code)
+
+
+def flood_way(url: str, way: str, w: int, clients: int, seconds: float, acked: list[int]):
+    import httpx
+
+    statuses: Counter[str] = Counter()
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        headers = {"X-Forwarded-For": f"10.{w}.{i // 250}.{i % 250 + 1}"}
+        with httpx.Client(base_url=url, timeout=30, headers=headers) as c:
+            n = 0
+            while time.monotonic() < stop:
+                try:
+                    statuses[one_call(c, way, i, n, acked)] += 1
+                except httpx.HTTPError as err:
+                    statuses[type(err).__name__] += 1
+                n += 1
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    return threads, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--ways", default=",".join(WAYS))
+    args = parser.parse_args()
+    import httpx
+    from load import start_app
+
+    from evals.sets import DEFAULT_SET, load_set
+
+    ways = [w for w in args.ways.split(",") if w]
+    questions = [it.question for it in load_set(DEFAULT_SET).items if not it.history]
+    os.environ.setdefault("SMABOT_RATE_PER_MINUTE", "120")  # the real limit
+    os.environ.setdefault("SMABOT_TRUSTED_PROXIES", "127.0.0.1")
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url, _ = start_app(Path(tmp))
+        family = httpx.Client(base_url=url, timeout=30, headers={"X-Forwarded-For": "10.99.0.1"})
+        for q in questions[:5]:  # warm
+            family.post("chat/ask", json={"question": q})
+        start_rss = rss_mb(proc.pid)
+        print(
+            f"smabot flood — {args.clients} clients on each way in for {args.seconds:.0f} s, "
+            f"one family asking beside them; server RSS at start {start_rss:.1f} MB"
+        )
+        acked: list[int] = []
+        all_lat: list[float] = []
+        all_failed = 0
+        for w, way in enumerate(ways, start=1):
+            threads, statuses = flood_way(url, way, w, args.clients, args.seconds, acked)
+            stop = time.monotonic() + args.seconds
+            latencies, failed, i = [], 0, 0
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                try:
+                    r = family.post("chat/ask", json={"question": questions[i % len(questions)]})
+                    failed += r.status_code != 200
+                except httpx.HTTPError:
+                    failed += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+                i += 1
+                time.sleep(0.2)
+            for t in threads:
+                t.join(timeout=35)
+            lat = np.array(latencies)
+            all_lat += latencies
+            all_failed += failed
+            print(
+                f"  {way:7s} {sum(statuses.values()):6d} sent: "
+                + ", ".join(f"{k} x {v}" for k, v in statuses.most_common())
+            )
+            print(
+                f"          family: {len(lat)} asked, {failed} failed, p50 "
+                f"{np.percentile(lat, 50):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms, max "
+                f"{lat.max():.0f} ms; server RSS {rss_mb(proc.pid):.1f} MB"
+            )
+        time.sleep(10)
+        end_rss = rss_mb(proc.pid)
+        with sqlite3.connect(Path(tmp) / "feedback.sqlite3") as db:
+            stored = {
+                row
+                for (row,) in db.execute(
+                    "SELECT id FROM feedback WHERE question LIKE ?", (f"{VOTE}%",)
+                )
+            }
+        proc.terminate()
+        proc.wait(timeout=30)
+    lat = np.array(all_lat)
+    lost = len(set(acked) - stored)
+    print(
+        f"  overall: family {len(lat)} asked, {all_failed} failed, max {lat.max():.0f} ms "
+        f"(target: 0 failed, max <= 2000 ms); votes acknowledged {len(acked)}, stored "
+        f"{len(stored)}, lost {lost} (target 0); RSS {start_rss:.1f} -> {end_rss:.1f} MB 10 s "
+        f"after ({end_rss - start_rss:+.1f} MB, target within 100 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
