@@ -9,7 +9,7 @@ from bot.answer.spelling import Speller
 from bot.index.lexical import numbered_terms
 from bot.index.vocabulary import Words
 from bot.safety.harm import OWN_CHILD, REQUEST
-from bot.safety.rules import HARM_RULE
+from bot.safety.rules import HARM_RULE, mentions_sma
 from bot.safety.scope import OtherConditions, other_sma_meaning, speaks_of_family
 from tests.evalsets import assert_apart
 
@@ -195,3 +195,23 @@ def test_phrasings_are_kept_apart_from_evaluation_questions():
         + OTHER_CONDITIONS
         + ["write me a limerick about my cat"]
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("how does s m a affect the back muscles", True),  # voice dictation spells it out
+        ("our boy has S.M.A. type two", True),
+        ("he has two copies of s m n 2", True),
+        ("is a gas mask safe for children", False),
+        ("what is plasma made of", False),
+    ],
+)
+def test_sma_spelled_out_by_dictation_is_sma(text, names):
+    assert mentions_sma(text) is names
+
+
+@pytest.mark.parametrize("message", ["can grown ups get s m a too", "does s m a hurt"])
+def test_a_dictated_question_is_in_scope(bot, message):
+    # both were "not about SMA" before dictation's spelling counted as naming it
+    assert bot.answer(message).kind != "out_of_scope"

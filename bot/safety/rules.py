@@ -156,7 +156,11 @@ _MEDICAL_RE = re.compile(rf"\b{_MEDICAL}\b")
 # Rules that only mean medical advice when the message is about something medical:
 # "what's the best way to explain SMA to my son?" is a parenting question.
 _NEEDS_MEDICAL = frozenset({"personal decision", "right for them"})
-_MENTIONS_SMA = re.compile(r"\b(?:sma|spinal muscular atroph\w*|smn[12]?)\b")
+# "SMA" as typed or dictated ("s m a", "s.m.a."), and SMN1 / SMN2 likewise
+_MENTIONS_SMA = re.compile(
+    r"\b(?:s[ .\-]{0,2}m[ .\-]{0,2}a|spinal muscular atroph\w*|"
+    r"s[ .\-]{0,2}m[ .\-]{0,2}n[ .\-]{0,2}[12]?)\b"
+)
 # the bot's subject by its names (the genes SMN1/SMN2 are topics within it, not names)
 SUBJECT_NAMES = ("SMA", "spinal muscular atrophy")
 
