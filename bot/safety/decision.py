@@ -13,9 +13,9 @@ Order, most serious first; the first that applies wins:
                threshold (the sentence that drove it is kept for the staff view);
 2. refusal     an advice rule matches, or the advice probability reaches
                `advice_threshold`;
-3. out_of_scope  a request for a way to harm someone, another meaning of "SMA", another
-               condition or medicine, chit-chat, or a request that is not about health,
-               read with the conversation (bot/safety/scope.py says how);
+3. out_of_scope  another meaning of "SMA", another condition or medicine, chit-chat, or
+               a request that is not about health, read with the conversation
+               (bot/safety/scope.py says how);
 4. pass        everything else goes on to retrieval (`answer` or `no_answer`).
 
 A follow-up ("and for a 10 kg baby?") is checked twice: alone, and read together with
@@ -183,9 +183,6 @@ class Guard:
         `texts[0]` is the message as typed; `vectors` holds its embedding."""
         s = self.settings
         message = texts[0]
-        for hit in hits:  # whatever else it names, even SMA
-            if hit.rule == HARM_RULE:
-                return hit.rule, hit.matched, hit.reason
         for text in texts[:2]:  # as typed, and with typos corrected
             if meaning := other_sma_meaning(text):
                 return "another meaning of SMA", meaning, f"“SMA” here means {meaning}"

@@ -8,12 +8,14 @@ from the installed model package, bot/safety/reader_net.py), described by
 cross-validation, and probabilities recorded for fixed messages (tests/test_reader.py).
 A file whose hash, format or layer count differs is refused, never half-loaded.
 
-How a reading becomes a decision (`Reading.decide`): a published danger sign
-(bot/safety/signs.py) always escalates; else emergency when the highest emergency
-probability of any view (the message in its conversation, the message alone, any one
-sentence) reaches its threshold; else advice when the conversation's or the message's
-advice probability does; else out of scope when both views' out-of-scope probability
-do; else info. The sentence that drove an emergency is kept for the staff view.
+How a reading becomes a decision as training chose its thresholds and measured its folds
+(`Reading.decide`): a published danger sign (bot/safety/signs.py) always escalates; else
+emergency when the highest emergency probability of any view (the message in its
+conversation, the message alone, any one sentence) reaches its threshold; else advice
+when the conversation's or the message's advice probability does; else out of scope when
+both views' out-of-scope probability do; else info. The bot uses only the emergency part
+(`Reading.emergency`, `Reading.driver`, bot/safety/decision.py): in charge of advice and
+scope the reader refused more families' questions than the rules (issue 21's note).
 
 Messages that arrive together share one forward pass (bot/index/batching.py, as the
 encoder's questions do): `read` pads them to the longest and pools each view from its row.
