@@ -12,8 +12,10 @@ message naming the limit:
   411);
 - `question` must be text, `history` a list of at most `MAX_HISTORY_ITEMS` texts
   (422 otherwise); only the last few turns are read (bot.bot.MAX_HISTORY);
-- at most `MAX_WAITING` questions wait for the model at once; past that the reply is
-  503 "busy, try again" at once instead of a queue that grows without bound;
+- at most `SEATS` questions are with the model at once and `MAX_WAITING` wait for a
+  place, in a fair line (bot/app/room.py: a client who asks now and then goes before
+  those asking as fast as their rate allows); past that the reply is 503 "busy, try
+  again" at once instead of a queue that grows without bound;
 - each client (by address) may ask `RATE_PER_MINUTE` questions a minute (429 beyond;
   `SMABOT_RATE_PER_MINUTE` sets it, 0 turns it off).
 
@@ -30,19 +32,22 @@ Left out: authentication (the API answers what the chat page answers).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.app.room import FairRoom
 from bot.app.state import AppState
 from bot.errors import SmabotError
 
@@ -53,10 +58,13 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = 11 * 2**20  # staff document uploads (bot.ingest.corpus: 10 MB per file)
 MAX_HISTORY_ITEMS = 50
-MAX_WAITING = 32
+SEATS = 8  # questions with the model at once (batched together)
+MAX_WAITING = 32  # questions waiting for a seat
 RATE_PER_MINUTE = 120  # SMABOT_RATE_PER_MINUTE; 0 turns the limit off (benchmarks)
 _MAX_CLIENTS_TRACKED = 10_000
+T = TypeVar("T")
 BUSY = "The service is busy; please try again in a moment."
+REFUSAL_DELAY = 1.0  # seconds before a refused POST is answered (bot/app/edge.py)
 
 
 class AskRequest(BaseModel):
@@ -84,6 +92,12 @@ class _RateLimiter:
             while len(self.buckets) > _MAX_CLIENTS_TRACKED:
                 self.buckets.popitem(last=False)
             return ok
+
+
+def client_of(request) -> str:
+    """The client's address (uvicorn has applied SMABOT_TRUSTED_PROXIES already)."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "?"
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -124,54 +138,53 @@ def quiet_errors(app) -> None:
 class Gate:
     """The rate limit and the waiting room, shared by every route that asks the bot.
 
-    with gate.admit(request) as refused:
-        if refused is not None:
-            return refused  # 429 or 503, said in one line
-        ...  # the model work
+        reply, refused = await gate.ask(request, bot, question, history)
+
+    or, where the model work is not `bot.answer` alone (Gradio's API, bot/app/chat.py):
+    `gate.over_rate(request)` at the door, then `async with gate.room(client) as seated`
+    and `await gate.work(fn, ...)`. Only a seated question takes a thread, one of the
+    gate's own `SEATS` (a fixed few threads: each thread that runs numpy, FAISS or torch
+    keeps buffers of its own, and anyio's 40 grew the server by hundreds of MB).
     """
 
     def __init__(self):
-        self.waiting = threading.BoundedSemaphore(MAX_WAITING)
+        seats = min(SEATS, MAX_WAITING)
+        self.waiting_room = FairRoom(seats=seats, waiting=MAX_WAITING)
+        self.workers = ThreadPoolExecutor(max(seats, 1), thread_name_prefix="smabot-seat")
         self.rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
         self.limiter = _RateLimiter(self.rate) if self.rate > 0 else None
 
     def over_rate(self, request: Request) -> JSONResponse | None:
-        """429 if this client is over its rate (one token taken), else None."""
-        client = request.client.host if request.client else "?"
+        """429 if this client is over its rate (one token taken), else None. Every
+        request is counted for the waiting room's order, refused ones included."""
+        client = client_of(request)
+        self.waiting_room.heard(client)
         if self.limiter is not None and not self.limiter.allow(client):
             return _error(429, f"Too many questions: at most {self.rate} a minute.")
         return None
 
-    @contextmanager
-    def room(self) -> Iterator[bool]:
-        """A place in the waiting room (True), or False at once when it is full."""
-        if not self.waiting.acquire(blocking=False):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            self.waiting.release()
+    async def work(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on one of the gate's threads (call it while seated)."""
+        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
-    @contextmanager
-    def admit(self, request: Request) -> Iterator[JSONResponse | None]:
-        refused = self.over_rate(request)
-        if refused is not None:
-            yield refused
-            return
-        with self.room() as inside:
-            yield None if inside else _error(503, BUSY)
+    def room(self, client: str) -> AbstractAsyncContextManager[bool]:
+        """A seat with the model (True), after a wait in line if need be; False when
+        the line is full of clients who sent less lately, or after too long a wait."""
+        return self.waiting_room.seat(client)
 
-    def ask(
+    async def ask(
         self, request: Request, bot: Bot, question: str, history: list[str]
     ) -> tuple[Reply | None, JSONResponse | None]:
         """(the bot's reply, None), or (None, why not: 429, 503, or 400 for a message
         the bot can't take)."""
-        with self.admit(request) as refused:
-            if refused is not None:
-                return None, refused
+        refused = self.over_rate(request)
+        if refused is not None:
+            return None, refused
+        async with self.room(client_of(request)) as seated:
+            if not seated:
+                return None, _error(503, BUSY)
             try:
-                return bot.answer(question, history), None
+                return await self.work(bot.answer, question, history), None
             except SmabotError as err:
                 return None, _error(400, str(err))
 
@@ -193,13 +206,13 @@ def add_api_routes(app: FastAPI, state: AppState, gate: Gate | None = None) -> G
         return await call_next(request)
 
     @app.post("/api/ask")
-    def ask(request: Request, payload: dict) -> JSONResponse:
+    async def ask(request: Request, payload: dict) -> JSONResponse:
         try:
             body = AskRequest.model_validate(payload)
         except ValidationError as err:
             hint = f" (question: text; history: a list of at most {MAX_HISTORY_ITEMS} texts)."
             return invalid(err, hint)
-        reply, refused = gate.ask(request, state.bot, body.question, body.history)
+        reply, refused = await gate.ask(request, state.bot, body.question, body.history)
         if refused is not None:
             return refused
         return JSONResponse(reply.to_json())

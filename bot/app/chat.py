@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio.to_thread
 import gradio as gr
 
-from bot.app.api import BUSY, Gate
+from bot.app.api import BUSY, Gate, client_of
 from bot.app.state import AppState
 from bot.errors import SmabotError
 
@@ -31,27 +32,32 @@ def add_chat_api(state: AppState, gate: Gate) -> None:
     room with the JSON API."""
     gr.Markdown("# smabot\n\nThe chat is at [the home page](/); this page holds its API.")
 
-    def reply_json(question: str, history: str) -> dict[str, Any]:
+    async def reply_json(question: str, history: str, request: gr.Request) -> dict[str, Any]:
         earlier = _history(history)
-        with gate.room() as inside:
-            if not inside:
+        async with gate.room(client_of(request)) as seated:
+            if not seated:
                 raise gr.Error(BUSY, print_exception=False)
             try:
-                return state.bot.answer(question, earlier).to_json()
+                reply = await gate.work(state.bot.answer, question, earlier)
             except SmabotError as err:
                 raise gr.Error(str(err), print_exception=False) from err
+        return reply.to_json()
 
-    def ask(question: str, history: str = "[]") -> dict[str, Any]:
+    async def ask(question: str, request: gr.Request, history: str = "[]") -> dict[str, Any]:
         """Answer `question` (history: a JSON list of earlier messages, oldest first).
         Returns the reply object exactly as `smabot ask --json` prints it."""
-        return reply_json(question, history)
+        return await reply_json(question, history, request)
 
-    def feedback(vote: str, question: str, history: str = "[]", comment: str = "") -> dict:
+    async def feedback(
+        vote: str, question: str, request: gr.Request, history: str = "[]", comment: str = ""
+    ) -> dict:
         """Store 👍 ("up") or 👎 ("down") for the bot's reply to `question`."""
         if vote not in ("up", "down"):
             raise gr.Error('vote must be "up" or "down".', print_exception=False)
-        reply = reply_json(question, history)
-        row = state.feedback.add(vote, question, reply, comment or None, _history(history))
+        reply = await reply_json(question, history, request)
+        row = await anyio.to_thread.run_sync(
+            state.feedback.add, vote, question, reply, comment or None, _history(history)
+        )
         return {"id": row}
 
     gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="families")

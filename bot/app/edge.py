@@ -14,22 +14,29 @@ answered, the headers on every reply, and how fast a staff password may be guess
 - Only the hosts in `SMABOT_ALLOWED_HOSTS` are answered (default: the server's own name,
   `localhost`, `127.0.0.1`); `X-Forwarded-Host` is dropped. Gradio builds its `/config`
   root and the `/logout` redirect from these, so a forged Host is never echoed.
+- A refused POST is answered after `REFUSAL_DELAY` s (bot/app/api.py), so a flood
+  retrying at once cannot keep the event loop from the families' questions.
 - Wrong passwords are slowed per client (bot/app/state.py, `Attempts`), here as on the
   staff page.
 """
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 
-from bot.app.api import GRADIO_RUN_PREFIXES, Gate
+from bot.app.api import GRADIO_RUN_PREFIXES, REFUSAL_DELAY, Gate, client_of
 from bot.app.state import AppState
 
 STAFF_HEADER = "x-staff-password"
+# a POST refused (403 no password, 429 over the rate, 503 busy or Gradio's queue full) is
+# answered after REFUSAL_DELAY s: a client that retries at once otherwise costs the
+# server as much in turning it away as a question costs to answer (benchmarks/flood.py)
+REFUSALS = (403, 429, 503)
 HOSTS_VARIABLE = "SMABOT_ALLOWED_HOSTS"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -37,12 +44,6 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
     "Referrer-Policy": "same-origin",
 }
-
-
-def client_of(request) -> str:
-    """The client's address (uvicorn has applied SMABOT_TRUSTED_PROXIES already)."""
-    client = getattr(request, "client", None)
-    return getattr(client, "host", None) or "?"
 
 
 def allowed_hosts(server_name: str) -> list[str]:
@@ -81,8 +82,12 @@ class Edge:
         headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-host"]
         scope = {**scope, "headers": headers}
 
+        refusing_post = scope["method"] == "POST"
+
         async def send_secured(message):
             if message["type"] == "http.response.start":
+                if refusing_post and message["status"] in REFUSALS:
+                    await asyncio.sleep(REFUSAL_DELAY)
                 out = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     if name not in out:

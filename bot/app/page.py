@@ -37,6 +37,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from bot.app.api import AskRequest, Gate, invalid
 from bot.app.render import markdown_html, reply_html, reply_text
@@ -125,18 +126,18 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
     def api_page() -> HTMLResponse:
         return HTMLResponse(API_PAGE)
 
-    def answer(request: Request, payload: dict, model: type[AskRequest]):
+    async def answer(request: Request, payload: dict, model: type[AskRequest]):
         """(validated body, reply), or (None, an error response)."""
         try:
             body = model.model_validate(payload)
         except ValidationError as err:
             return None, invalid(err)
-        reply, refused = gate.ask(request, state.bot, body.question, body.history)
+        reply, refused = await gate.ask(request, state.bot, body.question, body.history)
         return (body, reply) if refused is None else (None, refused)
 
     @app.post("/chat/ask")
-    def ask(request: Request, payload: dict):
-        body, reply = answer(request, payload, _Ask)
+    async def ask(request: Request, payload: dict):
+        body, reply = await answer(request, payload, _Ask)
         if body is None:
             return reply
         return {
@@ -146,11 +147,13 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         }
 
     @app.post("/chat/feedback")
-    def feedback(request: Request, payload: dict):
-        body, reply = answer(request, payload, _Vote)
+    async def feedback(request: Request, payload: dict):
+        body, reply = await answer(request, payload, _Vote)
         if body is None:
             return reply
-        row = state.feedback.add(body.vote, body.question, reply.to_json(), history=body.history)
+        row = await run_in_threadpool(
+            state.feedback.add, body.vote, body.question, reply.to_json(), history=body.history
+        )
         return {"id": row, "token": token(row)}
 
     @app.post("/chat/comment")

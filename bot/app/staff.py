@@ -29,8 +29,8 @@ from typing import get_args
 
 import gradio as gr
 
+from bot.app.api import client_of
 from bot.app.changes import ask_all, changes_html, compare
-from bot.app.edge import client_of
 from bot.app.render import reply_html, source_href
 from bot.app.staff_views import (
     VERBS,

@@ -1,0 +1,163 @@
+"""The waiting room before the model (bot/app/room.py): seats, a bounded line served
+slowest client first, a slower newcomer taking the fastest caller's place, a wait that
+ends, a caller who goes away giving back its place, and paces with a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.app import room as room_module
+from bot.app.room import STRANGER_PACE, FairRoom
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def occupy(room: FairRoom, client: str, log: list, release: asyncio.Event) -> asyncio.Task:
+    """Ask for a seat; log (client, seated); hold the seat until `release`."""
+
+    async def run():
+        async with room.seat(client) as seated:
+            log.append((client, seated))
+            if seated:
+                await release.wait()
+
+    return asyncio.create_task(run())
+
+
+async def until(condition) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("timed out")
+
+
+def test_seats_then_a_line_then_busy_at_once():
+    async def main():
+        room = FairRoom(seats=1, waiting=1)
+        log: list = []
+        release = asyncio.Event()
+        first = occupy(room, "a", log, release)
+        await until(lambda: log == [("a", True)])
+        second = occupy(room, "b", log, release)
+        await until(lambda: len(room.line) == 1)
+        async with room.seat("c") as seated:  # the line is full and c sent no less than b
+            log.append(("c", seated))
+        release.set()
+        await asyncio.gather(first, second)
+        assert log == [("a", True), ("c", False), ("b", True)]
+        assert room.free == 1 and room.line == []
+
+    asyncio.run(main())
+
+
+def test_a_slower_newcomer_takes_the_fastest_place():
+    async def main():
+        room = FairRoom(seats=1, waiting=1)
+        for _ in range(5):  # the flooder has sent five requests at once
+            room.heard("flooder")
+        log: list = []
+        release = asyncio.Event()
+        holder = occupy(room, "holder", log, release)
+        await until(lambda: log == [("holder", True)])
+        flooder = occupy(room, "flooder", log, release)
+        await until(lambda: len(room.line) == 1)
+        family = occupy(room, "family", log, release)
+        await until(lambda: ("flooder", False) in log)  # told busy at once
+        assert [t.client for t in room.line] == ["family"]
+        release.set()
+        await asyncio.gather(holder, flooder, family)
+        assert log == [("holder", True), ("flooder", False), ("family", True)]
+
+    asyncio.run(main())
+
+
+def test_the_line_is_served_slowest_first():
+    async def main():
+        clock = Clock()
+        room = FairRoom(seats=1, waiting=3, clock=clock)
+        for gap in (0, 1, 1):  # "busy" asks every second; "other" every ten
+            clock.now += gap
+            room.heard("busy")
+        room.heard("other")
+        clock.now += 10
+        room.heard("other")
+        log: list = []
+        release = asyncio.Event()
+        tasks = [occupy(room, "holder", log, release)]
+        await until(lambda: log == [("holder", True)])
+        for n, client in enumerate(("busy", "quiet", "other"), start=1):
+            tasks.append(occupy(room, client, log, release))
+            await until(lambda n=n: len(room.line) == n)
+        # every ten seconds: 0.3; a stranger: 0.5; every second: 0.875
+        assert [t.client for t in room.line] == ["other", "quiet", "busy"]
+        release.set()
+        await asyncio.gather(*tasks)
+        assert [c for c, _ in log] == ["holder", "other", "quiet", "busy"]
+
+    asyncio.run(main())
+
+
+def test_nobody_waits_longer_than_max_wait():
+    async def main():
+        room = FairRoom(seats=1, waiting=1, max_wait=0.2)
+        log: list = []
+        release = asyncio.Event()
+        holder = occupy(room, "holder", log, release)
+        await until(lambda: log == [("holder", True)])
+        start = time.monotonic()
+        async with room.seat("late") as seated:
+            waited = time.monotonic() - start
+        assert seated is False and 0.15 < waited < 2 and room.line == []
+        release.set()
+        await holder
+        assert room.free == 1
+
+    asyncio.run(main())
+
+
+def test_a_caller_who_goes_away_gives_back_its_place():
+    async def main():
+        room = FairRoom(seats=1, waiting=2)
+        log: list = []
+        release = asyncio.Event()
+        holder = occupy(room, "holder", log, release)
+        await until(lambda: log == [("holder", True)])
+        gone = occupy(room, "gone", log, release)
+        await until(lambda: len(room.line) == 1)
+        gone.cancel()  # the connection closed while it waited
+        await until(lambda: room.line == [])
+        release.set()
+        await holder
+        assert room.free == 1 and log == [("holder", True)]
+
+    asyncio.run(main())
+
+
+def test_a_clients_pace_weighs_its_newest_gap_by_half():
+    clock = Clock()
+    room = FairRoom(seats=10, waiting=0, clock=clock)
+    room.heard("x")
+    assert room.pace("x") == STRANGER_PACE == 0.5  # one request: no gap yet
+    for gap, pace in ((1, 0.75), (1, 0.875), (10, 0.4875), (0, 0.5 / 0.01 + 0.24375)):
+        clock.now += gap
+        room.heard("x")
+        assert room.pace("x") == pytest.approx(pace)
+    assert room.pace("stranger") == STRANGER_PACE
+
+
+def test_the_clients_remembered_are_bounded(monkeypatch):
+    monkeypatch.setattr(room_module, "MAX_CLIENTS_TRACKED", 50)
+    room = FairRoom(seats=1, waiting=0)
+    for i in range(200):
+        room.heard(f"10.0.0.{i}")
+    assert len(room.recent) == 50 and "10.0.0.199" in room.recent
