@@ -15,7 +15,8 @@ message naming the limit:
 - at most `SEATS` questions are with the model at once and `MAX_WAITING` wait for a
   place, in a fair line (bot/app/room.py: a client who asks now and then goes before
   those asking as fast as their rate allows); past that the reply is 503 "busy, try
-  again" at once instead of a queue that grows without bound;
+  again" instead of a queue that grows without bound (a refused POST is answered after
+  `REFUSAL_DELAY` s, bot/app/edge.py);
 - each client (by address) may ask `RATE_PER_MINUTE` questions a minute (429 beyond;
   `SMABOT_RATE_PER_MINUTE` sets it, 0 turns it off).
 
@@ -169,7 +170,7 @@ class Gate:
 
     def room(self, client: str) -> AbstractAsyncContextManager[bool]:
         """A seat with the model (True), after a wait in line if need be; False when
-        the line is full of clients who sent less lately, or after too long a wait."""
+        the line is full of clients slower than this one, or after too long a wait."""
         return self.waiting_room.seat(client)
 
     async def ask(
