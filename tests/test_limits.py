@@ -62,7 +62,18 @@ def test_gradio_keeps_state_for_a_bounded_number_of_sessions(bot, tmp_path):
     state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
     _, demo = create_app(state)
     assert demo.state_session_capacity == SESSIONS_KEPT
+    assert demo._queue.ANALYTICS_MAX_EVENTS == SESSIONS_KEPT
     pending = demo._queue.pending_messages_per_session
     for i in range(SESSIONS_KEPT + 50):
         pending[f"session-{i}"] = object()
     assert len(pending) == SESSIONS_KEPT
+
+
+def test_the_allocator_is_asked_to_give_memory_back():
+    import platform
+
+    from bot.app import tame_malloc
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's mallopt only")
+    assert tame_malloc() is True  # each of the three settings taken (mallopt returned 1)
