@@ -85,7 +85,7 @@ def test_the_line_is_served_slowest_first():
     async def main():
         clock = Clock()
         room = FairRoom(seats=1, waiting=3, clock=clock)
-        for gap in (0, 1, 1):  # "busy" asks every second; "other" every ten
+        for gap in (0, 0.25, 0.25):  # "busy" asks four times a second; "other" every ten
             clock.now += gap
             room.heard("busy")
         room.heard("other")
@@ -98,7 +98,7 @@ def test_the_line_is_served_slowest_first():
         for n, client in enumerate(("busy", "quiet", "other"), start=1):
             tasks.append(occupy(room, client, log, release))
             await until(lambda n=n: len(room.line) == n)
-        # every ten seconds: 0.3; a stranger: 0.5; every second: 0.875
+        # paces 0.3 (band -2), a stranger's 0.5 (band -1), 3.125 (band 1)
         assert [t.client for t in room.line] == ["other", "quiet", "busy"]
         release.set()
         await asyncio.gather(*tasks)
@@ -161,3 +161,25 @@ def test_the_clients_remembered_are_bounded(monkeypatch):
     for i in range(200):
         room.heard(f"10.0.0.{i}")
     assert len(room.recent) == 50 and "10.0.0.199" in room.recent
+
+
+def test_paces_within_a_factor_of_two_are_first_come_first_served():
+    async def main():
+        clock = Clock()
+        room = FairRoom(seats=1, waiting=3, clock=clock)
+        for client, gap in (("first", 1.0), ("second", 1.5)):  # paces 0.75 and ~0.58
+            room.heard(client)
+            clock.now += gap
+            room.heard(client)
+        log: list = []
+        release = asyncio.Event()
+        tasks = [occupy(room, "holder", log, release)]
+        await until(lambda: log == [("holder", True)])
+        for n, client in enumerate(("first", "second"), start=1):
+            tasks.append(occupy(room, client, log, release))
+            await until(lambda n=n: len(room.line) == n)
+        release.set()
+        await asyncio.gather(*tasks)
+        assert [c for c, _ in log] == ["holder", "first", "second"]
+
+    asyncio.run(main())

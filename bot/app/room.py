@@ -4,13 +4,15 @@ Every way in that runs the model (bot/app/api.py's `Gate`) takes a seat here fir
 
 - `seats` questions are answered at once (the reader's and the encoder's micro-batching
   gather them into one forward pass);
-- up to `waiting` more wait in line, ordered by each client's pace: requests a second,
-  from the gaps between the requests the gate hears from it (`heard`, refused ones
-  included), each new gap weighing `PACE_WEIGHT`. A client never heard before is taken
-  to ask every two seconds (`STRANGER_PACE`) until its second request. Someone who asks
-  now and then goes before clients sending as fast as they can, whose pace shows from
-  their second request, even from addresses never seen before;
-- when the line is full, a newcomer slower than the fastest client in line takes that
+- up to `waiting` more wait in line, ordered by each client's pace band (requests a
+  second, within a factor of two; first come, first served within a band). The pace is
+  worked out from the gaps between the requests the gate hears from the client
+  (`heard`, refused ones included), each new gap weighing `PACE_WEIGHT`. A client never
+  heard before is taken to ask every two seconds (`STRANGER_PACE`) until its second
+  request. Someone who asks now and then goes before clients sending as fast as they
+  can, whose pace shows from their second request, even from addresses never seen
+  before;
+- when the line is full, a newcomer in a slower band than the last in line takes that
   place (that caller is told "busy" at once); otherwise the newcomer is told "busy";
 - nobody waits longer than `max_wait` seconds (then "busy").
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -56,8 +59,10 @@ class _Ticket:
     seated: bool = False
 
     @property
-    def key(self) -> tuple[float, int]:
-        return self.pace, self.order
+    def key(self) -> tuple[int, int]:
+        """(pace band, arrival): paces within a factor of two are first come, first
+        served, so clients of about the same pace do not overtake each other by chance."""
+        return math.floor(math.log2(max(self.pace, 1e-6))), self.order
 
     def call(self) -> None:
         if self.called is not None and not self.called.done():
