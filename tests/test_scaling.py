@@ -163,3 +163,22 @@ def test_prefix_matches_are_those_a_scan_of_the_vocabulary_finds(bot):
             v for v in lx.idf if len(v) >= 5 and (v.startswith(term) or term.startswith(v))
         )
         assert lx.expand(term) == scan, term
+
+
+def test_forward_passes_run_on_the_main_thread_or_the_one_model_thread():
+    """However many threads ask, the passes run on two at most (bot/index/batching.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ran_on: set[str] = set()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        ran_on.add(threading.current_thread().name)
+        return np.zeros((len(texts), 2), dtype=np.float32)
+
+    batcher = MicroBatcher(encode)
+    batcher.encode(["asked from the main thread"])  # pytest runs tests on it
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: batcher.encode([f"question {i}"]), range(40)))
+    others = ran_on - {threading.main_thread().name}
+    assert threading.main_thread().name in ran_on
+    assert len(others) == 1 and others.pop().startswith("smabot-model"), ran_on
