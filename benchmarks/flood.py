@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,26 +109,29 @@ def flood_way(url: str, way: str, w: int, clients: int, seconds: float, acked: l
     return threads, statuses
 
 
-def families_ask(url: str, questions: list[str], n: int, pause: float, seconds: float):
+def families_ask(url: str, questions: list[str], n: int, pause: float, busy: Callable[[], bool]):
     """`n` families, each from its own address, asking one question, then another
-    `pause` s after the reply. (latencies in ms, failures: {status or error: count})."""
+    `pause` s after the reply, while `busy()`. (latencies in ms, failures: {status or
+    error: count}, index versions of the replies: {version: count}); benchmarks/rebuild.py
+    uses it too."""
     import httpx
 
     latencies: list[float] = []
     failed: Counter[str] = Counter()
-    stop = time.monotonic() + seconds
+    versions: Counter[str] = Counter()
 
     def family(k: int) -> None:
         time.sleep(pause * k / n)  # staggered
-        with httpx.Client(
-            base_url=url, timeout=30, headers={"X-Forwarded-For": f"10.99.0.{k + 1}"}
-        ) as c:
+        headers = {"X-Forwarded-For": f"10.99.0.{k + 1}"}
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as c:
             i = k
-            while time.monotonic() < stop:
+            while busy():
                 t0 = time.perf_counter()
                 try:
                     r = c.post("chat/ask", json={"question": questions[i % len(questions)]})
-                    if r.status_code != 200:
+                    if r.status_code == 200:
+                        versions[r.json()["reply"]["index_version"]] += 1
+                    else:
                         failed[str(r.status_code)] += 1
                 except httpx.HTTPError as err:
                     failed[type(err).__name__] += 1
@@ -140,7 +144,7 @@ def families_ask(url: str, questions: list[str], n: int, pause: float, seconds: 
         t.start()
     for t in threads:
         t.join()
-    return latencies, failed
+    return latencies, failed, versions
 
 
 def main() -> None:
@@ -176,8 +180,9 @@ def main() -> None:
         all_failed = 0
         for w, way in enumerate(ways, start=1):
             threads, statuses = flood_way(url, way, w, args.clients, args.seconds, acked)
-            latencies, failures = families_ask(
-                url, questions, args.families, args.pause, args.seconds
+            until = time.monotonic() + args.seconds
+            latencies, failures, _ = families_ask(
+                url, questions, args.families, args.pause, lambda u=until: time.monotonic() < u
             )
             failed = sum(failures.values())
             for t in threads:

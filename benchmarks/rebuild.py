@@ -53,37 +53,10 @@ def staff_rebuild(url: str) -> str:
 
 
 def ask_while(url: str, questions: list[str], n: int, pause: float, busy) -> tuple:
-    """`n` families asking while `busy()`; (latencies in ms, failures, index versions)."""
-    import httpx
+    """benchmarks/flood.py's families, asking while `busy()`; latencies as an array."""
+    from flood import families_ask
 
-    latencies: list[float] = []
-    failed: Counter[str] = Counter()
-    versions: Counter[str] = Counter()
-
-    def family(k: int) -> None:
-        time.sleep(pause * k / n)
-        headers = {"X-Forwarded-For": f"10.98.0.{k + 1}"}
-        with httpx.Client(base_url=url, timeout=60, headers=headers) as c:
-            i = k
-            while busy():
-                t0 = time.perf_counter()
-                try:
-                    r = c.post("chat/ask", json={"question": questions[i % len(questions)]})
-                    if r.status_code == 200:
-                        versions[r.json()["reply"]["index_version"]] += 1
-                    else:
-                        failed[str(r.status_code)] += 1
-                except httpx.HTTPError as err:
-                    failed[type(err).__name__] += 1
-                latencies.append((time.perf_counter() - t0) * 1000)
-                i += n
-                time.sleep(pause)
-
-    threads = [threading.Thread(target=family, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    latencies, failed, versions = families_ask(url, questions, n, pause, busy)
     return np.array(latencies), failed, versions
 
 
