@@ -18,7 +18,10 @@ fast as they can for `--seconds`:
 
 while families ask dev-set questions through /chat/ask at a person's pace: `--families`
 (10), each from its own address, each asking, reading the reply and asking again after
-`--pause` seconds (3; staggered, so about three questions a second between them). Reports
+`--pause` seconds (3; staggered, so about three questions a second between them). Each
+family opens the page (`GET /`) `--pause` s before the flood starts, as if typing its
+first question meanwhile; `--bare` leaves that out (families as API clients, strangers to
+the server when the flood starts). Reports
 each way's status codes, the families' latency (target: every question answered, max
 <= 2 s), votes acknowledged against rows stored (target: 0 lost), and the server's RSS
 before, after each way and 10 s after the flood (target: within 100 MB of the start).
@@ -109,6 +112,18 @@ def flood_way(url: str, way: str, w: int, clients: int, seconds: float, acked: l
     return threads, statuses
 
 
+def family_address(k: int) -> str:
+    return f"10.99.0.{k + 1}"
+
+
+def families_open_the_page(url: str, n: int) -> None:
+    import httpx
+
+    for k in range(n):
+        r = httpx.get(url, headers={"X-Forwarded-For": family_address(k)}, timeout=30)
+        r.raise_for_status()
+
+
 def families_ask(url: str, questions: list[str], n: int, pause: float, busy: Callable[[], bool]):
     """`n` families, each from its own address, asking one question, then another
     `pause` s after the reply, while `busy()`. (latencies in ms, failures: {status or
@@ -122,7 +137,7 @@ def families_ask(url: str, questions: list[str], n: int, pause: float, busy: Cal
 
     def family(k: int) -> None:
         time.sleep(pause * k / n)  # staggered
-        headers = {"X-Forwarded-For": f"10.99.0.{k + 1}"}
+        headers = {"X-Forwarded-For": family_address(k)}
         with httpx.Client(base_url=url, timeout=60, headers=headers) as c:
             i = k
             while busy():
@@ -154,6 +169,7 @@ def main() -> None:
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--families", type=int, default=10)
     parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--bare", action="store_true", help="families never open the page")
     args = parser.parse_args()
     import httpx
     from load import start_app
@@ -172,9 +188,13 @@ def main() -> None:
         start_rss = rss_mb(proc.pid)
         print(
             f"smabot flood — {args.clients} clients on each way in for {args.seconds:.0f} s, "
-            f"{args.families} families asking beside them every {args.pause:.0f} s; server "
+            f"{args.families} families asking beside them every {args.pause:.0f} s"
+            f"{' (never opening the page)' if args.bare else ''}; server "
             f"RSS at start {start_rss:.1f} MB"
         )
+        if not args.bare:
+            families_open_the_page(url, args.families)
+            time.sleep(args.pause)  # typing
         acked: list[int] = []
         all_lat: list[float] = []
         all_failed = 0

@@ -145,3 +145,26 @@ def test_a_vote_keeps_the_earlier_messages_its_reply_was_computed_with(client, t
     )
     (row,) = FeedbackStore(tmp_path / "feedback.sqlite3").recent()
     assert row.earlier == earlier and row.reply["kind"] == "answer"
+
+
+def test_loading_the_page_counts_for_the_waiting_rooms_order(bot, tmp_path, monkeypatch):
+    """A family's first question is ranked from the gap since it loaded the page, not as
+    a stranger's (bot/app/room.py; tests/test_room.py checks the order that follows)."""
+    from bot.app.room import STRANGER_PACE
+
+    monkeypatch.setenv("SMABOT_RATE_PER_MINUTE", "0")
+    app = FastAPI()
+    state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    gate = add_api_routes(app, state)
+    add_page_routes(app, state, gate)
+    now = [1000.0]
+    gate.waiting_room.clock = lambda: now[0]
+    client = TestClient(app)
+    assert "testclient" not in gate.waiting_room.recent
+    assert client.get("/static/chat.js").status_code == 200  # not the page: not noted
+    assert "testclient" not in gate.waiting_room.recent
+    assert client.get("/").status_code == 200
+    assert gate.waiting_room.recent["testclient"] == (STRANGER_PACE, 1000.0)
+    now[0] += 5  # typing
+    assert client.post("/chat/ask", json={"question": "What is SMA?"}).status_code == 200
+    assert gate.waiting_room.pace("testclient") == pytest.approx(0.5 / 5 + 0.25)

@@ -183,3 +183,39 @@ def test_paces_within_a_factor_of_two_are_first_come_first_served():
         assert [c for c, _ in log] == ["holder", "first", "second"]
 
     asyncio.run(main())
+
+
+def test_a_family_who_loaded_the_page_first_takes_a_strangers_place():
+    """The gate hears a load of the families' page (bot/app/page.py): a family that typed
+    for three seconds asks at pace 0.5/3.02 + 0.25 (band -2), ahead of strangers (0.5, band
+    -1) filling the line at a flood's first second; one that asks right after loading
+    the page is plainly a script (band 5) and is told "busy"."""
+
+    async def main():
+        clock = Clock()
+        room = FairRoom(seats=1, waiting=2, clock=clock)
+        room.heard("family")  # GET /
+        clock.now += 3
+        room.heard("script")  # GET /, 3 s later
+        log: list = []
+        release = asyncio.Event()
+        tasks = [occupy(room, "holder", log, release)]
+        await until(lambda: log == [("holder", True)])
+        for n, client in enumerate(("stranger 1", "stranger 2"), start=1):
+            room.heard(client)
+            tasks.append(occupy(room, client, log, release))
+            await until(lambda n=n: len(room.line) == n)
+        clock.now += 0.02
+        room.heard("script")  # its question, 0.02 s after its page
+        tasks.append(occupy(room, "script", log, release))
+        await until(lambda: ("script", False) in log)
+        room.heard("family")  # its question, 3.02 s after its page
+        assert room.pace("family") == pytest.approx(0.5 / 3.02 + 0.25)
+        tasks.append(occupy(room, "family", log, release))
+        await until(lambda: ("stranger 2", False) in log)
+        assert [t.client for t in room.line] == ["family", "stranger 1"]
+        release.set()
+        await asyncio.gather(*tasks)
+        assert [c for c, seated in log if seated] == ["holder", "family", "stranger 1"]
+
+    asyncio.run(main())

@@ -155,11 +155,17 @@ class Gate:
         self.rate = int(os.environ.get("SMABOT_RATE_PER_MINUTE") or RATE_PER_MINUTE)
         self.limiter = _RateLimiter(self.rate) if self.rate > 0 else None
 
+    def heard(self, request: Request) -> None:
+        """Note a request from this client for the waiting room's order (call on the
+        event loop). Every question is noted, refused ones included, and so is a load
+        of the families' page (bot/app/page.py): a family who opened the page and took
+        a few seconds to type asks at a family's pace, not a stranger's."""
+        self.waiting_room.heard(client_of(request))
+
     def over_rate(self, request: Request) -> JSONResponse | None:
-        """429 if this client is over its rate (one token taken), else None. Every
-        request is counted for the waiting room's order, refused ones included."""
+        """429 if this client is over its rate (one token taken), else None."""
         client = client_of(request)
-        self.waiting_room.heard(client)
+        self.heard(request)
         if self.limiter is not None and not self.limiter.allow(client):
             return _error(429, f"Too many questions: at most {self.rate} a minute.")
         return None

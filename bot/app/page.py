@@ -113,8 +113,9 @@ def add_page_routes(app: FastAPI, state: AppState, gate: Gate) -> None:
         return response
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page() -> HTMLResponse:
-        return HTMLResponse(page_html(state, template))
+    async def page(request: Request) -> HTMLResponse:
+        gate.heard(request)  # a family's first question then comes from a known pace
+        return HTMLResponse(await run_in_threadpool(page_html, state, template))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str):

@@ -11,7 +11,10 @@ Every way in that runs the model (bot/app/api.py's `Gate`) takes a seat here fir
   heard before is taken to ask every two seconds (`STRANGER_PACE`) until its second
   request. Someone who asks now and then goes before clients sending as fast as they
   can, whose pace shows from their second request, even from addresses never seen
-  before;
+  before. Loading the families' page counts as a request (bot/app/page.py), so a family
+  who opened it and typed for more than about two seconds asks its first question
+  ahead of strangers: at the first second of a flood from new addresses, nothing else
+  tells a family from a flooder (benchmarks/flood.py);
 - when the line is full, a newcomer in a slower band than the last in line takes that
   place (that caller is told "busy" at once); otherwise the newcomer is told "busy";
 - nobody waits longer than `max_wait` seconds (then "busy").
@@ -29,7 +32,9 @@ seconds. Paces are kept for at most `MAX_CLIENTS_TRACKED` addresses (least recen
 heard dropped), so memory stays flat.
 
 Left out: weights per route (a staff test waits in the same line); memory of clients
-across restarts; telling many slow clients from many families (they are just load).
+across restarts; telling many slow clients from many families (they are just load); a
+flood whose every address loads the page and waits before its first request (each
+such address has one question ranked as a family's, then its pace shows).
 """
 
 from __future__ import annotations
