@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.answer.related import pick_related, restates, who
-from bot.app.api import add_api_routes
+from bot.app.api import Gate, add_api_routes
 from bot.app.feedback import FeedbackStore
 from bot.app.page import add_page_routes
 from bot.app.render import QUOTE_FROM, reply_html
@@ -20,12 +20,19 @@ from bot.app.state import AppState
 
 
 @pytest.fixture
-def client(bot, tmp_path, monkeypatch) -> TestClient:
+def page_app(bot, tmp_path, monkeypatch) -> tuple[TestClient, Gate]:
+    """The page's routes in-process, and the gate they share with the API."""
     monkeypatch.setenv("SMABOT_RATE_PER_MINUTE", "0")
     app = FastAPI()
     state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
-    add_page_routes(app, state, add_api_routes(app, state))
-    return TestClient(app)
+    gate = add_api_routes(app, state)
+    add_page_routes(app, state, gate)
+    return TestClient(app), gate
+
+
+@pytest.fixture
+def client(page_app) -> TestClient:
+    return page_app[0]
 
 
 def test_an_answer_quotes_exact_spans_with_citations_named_by_their_source(bot):
@@ -147,19 +154,14 @@ def test_a_vote_keeps_the_earlier_messages_its_reply_was_computed_with(client, t
     assert row.earlier == earlier and row.reply["kind"] == "answer"
 
 
-def test_loading_the_page_counts_for_the_waiting_rooms_order(bot, tmp_path, monkeypatch):
+def test_loading_the_page_counts_for_the_waiting_rooms_order(page_app):
     """A family's first question is ranked from the gap since it loaded the page, not as
     a stranger's (bot/app/room.py; tests/test_room.py checks the order that follows)."""
     from bot.app.room import STRANGER_PACE
 
-    monkeypatch.setenv("SMABOT_RATE_PER_MINUTE", "0")
-    app = FastAPI()
-    state = AppState(bot.config, bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
-    gate = add_api_routes(app, state)
-    add_page_routes(app, state, gate)
+    client, gate = page_app
     now = [1000.0]
     gate.waiting_room.clock = lambda: now[0]
-    client = TestClient(app)
     assert "testclient" not in gate.waiting_room.recent
     assert client.get("/static/chat.js").status_code == 200  # not the page: not noted
     assert "testclient" not in gate.waiting_room.recent

@@ -165,7 +165,7 @@ class Gate:
     def over_rate(self, request: Request) -> JSONResponse | None:
         """429 if this client is over its rate (one token taken), else None."""
         client = client_of(request)
-        self.heard(request)
+        self.waiting_room.heard(client)  # as `heard`, with the address already read
         if self.limiter is not None and not self.limiter.allow(client):
             return _error(429, f"Too many questions: at most {self.rate} a minute.")
         return None
